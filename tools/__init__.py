@@ -1,0 +1,1 @@
+"""Course machinery: stub generator, progress runner, hints, reset, challenge checker, and the seed tools."""
