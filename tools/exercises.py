@@ -61,12 +61,17 @@ def reference_modules(root: Path = REPO_ROOT) -> list[Path]:
     return [m for pkg in phase_packages(root) for m in sorted(pkg.glob("*.py")) if m.name != "__init__.py"]
 
 
+def module_name(path: Path, root: Path = REPO_ROOT) -> str:
+    """phase0_tokenizer/bpe.py -> 'phase0_tokenizer.bpe'."""
+    return ".".join(path.resolve().relative_to(root.resolve()).with_suffix("").parts)
+
+
 def parse_regions(path: Path, lines: list[str] | None = None, module: str | None = None) -> list[Exercise]:
     """Parse the exercise regions of one file (reference or learner stub)."""
     if lines is None:
         lines = path.read_text(encoding="utf-8").splitlines()
     if module is None:
-        module = ".".join(path.resolve().relative_to(REPO_ROOT).with_suffix("").parts)
+        module = module_name(path)
     found: list[Exercise] = []
     open_match, open_line = None, -1
     for i, line in enumerate(lines):
@@ -93,7 +98,8 @@ def parse_regions(path: Path, lines: list[str] | None = None, module: str | None
 
 def find_exercises(root: Path = REPO_ROOT) -> list[Exercise]:
     """Every exercise in the course, in curriculum order (commit, then file, then line)."""
-    exercises = [ex for path in reference_modules(root) for ex in parse_regions(path)]
+    exercises = [ex for path in reference_modules(root)
+                 for ex in parse_regions(path, module=module_name(path, root))]
     seen: dict[str, Exercise] = {}
     for ex in exercises:
         if ex.key in seen:

@@ -14,17 +14,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from tools.exercises import REPO_ROOT, Exercise, parse_regions, phase_packages, reference_modules, stub_body
+from tools.exercises import REPO_ROOT, Exercise, module_name, parse_regions, phase_packages, reference_modules, stub_body
 
 HEADER = ('# Learner stub GENERATED from {ref} by `make stubs`. Write your code between the\n'
           '# `# >>> exercise` / `# <<< exercise` markers; `make reset EX=...` restores a region.\n')
 EXERCISES_INIT = '"""Learner stubs: generated from the reference modules by `make stubs`."""\n'
 
 
-def render_stub(path: Path, exercises: list[Exercise] | None = None) -> str:
+def render_stub(path: Path, exercises: list[Exercise] | None = None, root: Path = REPO_ROOT) -> str:
     """The stub text for one reference module."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    exercises = parse_regions(path, lines) if exercises is None else exercises
+    exercises = parse_regions(path, lines, module_name(path, root)) if exercises is None else exercises
     out: list[str] = []
     cursor = 0
     for ex in exercises:
@@ -33,7 +33,7 @@ def render_stub(path: Path, exercises: list[Exercise] | None = None) -> str:
         out.append(lines[ex.end])                # the `# <<<` line
         cursor = ex.end + 1
     out += lines[cursor:]
-    ref = path.relative_to(REPO_ROOT).as_posix()
+    ref = path.resolve().relative_to(root.resolve()).as_posix()
     return HEADER.format(ref=ref) + "\n".join(out) + "\n"
 
 
@@ -41,9 +41,9 @@ def expected_stubs(root: Path = REPO_ROOT) -> dict[Path, str]:
     """Every stub file that should exist, with its content (including exercises/__init__.py)."""
     stubs: dict[Path, str] = {}
     for path in reference_modules(root):
-        exercises = parse_regions(path)
+        exercises = parse_regions(path, module=module_name(path, root))
         if exercises:
-            stubs[path.parent / "exercises" / path.name] = render_stub(path, exercises)
+            stubs[path.parent / "exercises" / path.name] = render_stub(path, exercises, root)
     for pkg in phase_packages(root):
         stubs[pkg / "exercises" / "__init__.py"] = EXERCISES_INIT
     return stubs

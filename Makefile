@@ -1,0 +1,74 @@
+# mini-nanochat — every command a learner or engineer needs. `make help` lists them.
+PYTHON ?= python3
+IMPL   ?= learner
+TORCH  ?=
+EX     ?=
+export MNC_IMPL := $(IMPL)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges stubs progress \
+        reset hint lint format demo bench bench-tokenizer clean
+
+help: ## list the commands
+	@echo "mini-nanochat — learner loop: read the ADR -> fill the stub -> make phaseX.Y -> exercises"
+	@echo ""
+	@echo "  make phase0.2            check your code for commit 0.2 (make phase0 = whole phase)"
+	@echo "  make phase0.2 IMPL=reference   the same checks on the reference implementation"
+	@echo "  make checkpoint0         the phase-0 checkpoint (your code; IMPL=reference for ours)"
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_.%-]+:.*?## / {printf "  make %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: ## install the course (editable) with test tools; TORCH=cpu for the CPU-only torch wheel
+	@$(PYTHON) -c "import torch" 2>/dev/null || \
+	  if [ "$(TORCH)" = "cpu" ]; then $(PYTHON) -m pip install torch --index-url https://download.pytorch.org/whl/cpu; \
+	  else $(PYTHON) -m pip install torch; fi
+	$(PYTHON) -m pip install -e ".[dev]"
+
+phase%: ## check one commit (make phase0.2) or phase (make phase0) of YOUR code
+	@$(PYTHON) -m tools.progress $* --impl $(IMPL)
+
+checkpoint%: ## run a phase checkpoint (make checkpoint0), your code unless IMPL=reference
+	@$(PYTHON) -m checkpoints_exercises.phase$*.checkpoint
+
+progress: ## the whole course at a glance (your code)
+	@$(PYTHON) -m tools.progress all --impl $(IMPL)
+
+hint: ## print hints: make hint EX=0.2 (or EX=0.2:merge)
+	@$(PYTHON) -m tools.hint $(or $(EX),$(error give EX=, e.g. make hint EX=0.2))
+
+reset: ## restore stubs: make reset EX=0.2 (your file is backed up in .mnc-backups/)
+	@$(PYTHON) -m tools.reset $(or $(EX),$(error give EX=, e.g. make reset EX=0.2))
+
+stubs: ## regenerate exercises/ stubs from the reference code
+	$(PYTHON) -m tools.stubgen
+
+test: ## fast tests on the reference (skips slow ones)
+	$(PYTHON) -m pytest -q -m "not slow" --impl=reference
+
+test-reference: ## every test on the reference
+	$(PYTHON) -m pytest -q --impl=reference
+
+test-stubs: ## honesty: every exercise test must FAIL on the untouched stubs
+	$(PYTHON) -m pytest -q --stub-check
+
+check-stubs: ## honesty: committed stubs equal freshly generated ones
+	$(PYTHON) -m tools.stubgen --check
+
+check-challenges: ## honesty: every debugging challenge is caught by a test
+	$(PYTHON) -m tools.challenges
+
+test-all: check-stubs test-reference test-stubs check-challenges ## everything CI runs
+	@echo "test-all: all checks passed"
+
+lint: ## ruff
+	$(PYTHON) -m ruff check .
+
+format: ## ruff --fix
+	$(PYTHON) -m ruff check --fix .
+
+bench-tokenizer: ## tokenizer training + encoding speed vs HF tokenizers / tiktoken (needs .[bench])
+	$(PYTHON) -m bench.bench_tokenizer_train
+	$(PYTHON) -m bench.bench_tokenizer_encode
+
+clean: ## remove caches and run outputs (keeps your exercises)
+	rm -rf runs .pytest_cache .hypothesis .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

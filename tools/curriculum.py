@@ -1,0 +1,55 @@
+"""The course map: each commit's title and what to read before starting it.
+
+The exercises themselves are found in the code (tools/exercises.py); this file
+only holds what the code cannot say: titles and reading lists. A test checks
+that every path listed here exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Commit:
+    id: str
+    title: str
+    read: tuple[str, ...] = ()
+
+
+PHASES = {
+    "0": ("Phase 0 — the tokenizer", "phase0_tokenizer"),
+    "1": ("Phase 1 — the model", "phase1_model"),
+    "2": ("Phase 2 — training", "phase2_training"),
+    "3": ("Phase 3 — optimizers and precision", "phase3_optim"),
+    "4": ("Phase 4 — distributed training", "phase4_distributed"),
+}
+
+COMMITS = {c.id: c for c in [
+    Commit("0.1", "Bytes, UTF-8 and the corpus",
+           ("phase0_tokenizer/README.md", "phase0_tokenizer/adrs/001-byte-level-base-vocabulary.md")),
+    Commit("0.2", "BPE training",
+           ("phase0_tokenizer/adrs/002-bpe-vs-wordpiece-vs-unigram.md", "docs/papers/bpe-1994.md",
+            "docs/papers/subword-nmt-2016.md")),
+    Commit("0.3", "The Tokenizer: pre-tokenization, encode/decode, special tokens", ("docs/papers/gpt2-2019.md",)),
+    Commit("0.4", "The data pipeline: shards, batches, bits-per-byte", ()),
+    Commit("1.1", "Config, embeddings, parameter counting", ()),
+    Commit("1.2", "Self-attention", ("docs/papers/attention-2017.md",)),
+    Commit("1.3", "The transformer block", ("docs/papers/rmsnorm-2019.md", "docs/papers/glu-variants-2020.md")),
+    Commit("1.4", "Positions: learned, sinusoidal, RoPE", ("docs/papers/roformer-2021.md",)),
+    Commit("1.5", "The GPT", ("docs/papers/gpt1-2018.md",)),
+    Commit("2.1", "The loss: cross-entropy, perplexity, bits-per-byte", ()),
+    Commit("2.2", "The training loop", ()),
+    Commit("2.3", "Schedules and stability", ("docs/papers/sgdr-2017.md", "docs/papers/minicpm-2024.md")),
+    Commit("2.4", "Checkpoints and experiments", ()),
+    Commit("3.1", "Adam and AdamW", ()),
+    Commit("3.2", "Muon", ()),
+    Commit("3.3", "Mixed precision and speed", ()),
+    Commit("4.1", "Collectives with torchrun", ()),
+    Commit("4.2", "DDP and ZeRO", ()),
+    Commit("4.3", "FSDP and scaling", ()),
+]}
+
+
+def commit_info(commit_id: str) -> Commit:
+    return COMMITS.get(commit_id, Commit(commit_id, f"Commit {commit_id}"))

@@ -1,0 +1,151 @@
+"""The learner's check: run a commit's exercise tests and say, per exercise, TODO / FAIL / PASS.
+
+    python -m tools.progress 0.2                 # make phase0.2   (your code in exercises/)
+    python -m tools.progress 0                   # make phase0     (a whole phase)
+    python -m tools.progress all                 # make progress   (the whole course)
+    python -m tools.progress 0.2 --impl reference  # IMPL=reference make phase0.2
+
+Exit status is 0 only when every selected exercise passes, so the command can
+gate a script. Each test runs under a time limit, so an infinite loop in a stub
+shows up as a FAIL with a message instead of a hung terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.table import Table
+
+from tools.curriculum import PHASES, commit_info
+from tools.exercises import REPO_ROOT, Exercise, find_exercises, select
+from tools.impl import is_todo
+
+NOT_IMPLEMENTED_RE = re.compile(r"NotImplementedError: exercise (\d+\.\d+) (\w+)")
+
+
+@dataclass
+class Outcome:
+    passed: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (test name, first line of the error)
+
+
+class _Collector:
+    """A pytest plugin object that records each test's outcome under its exercise."""
+
+    def __init__(self):
+        self.exercise_of: dict[str, str] = {}
+        self.outcomes: dict[str, Outcome] = {}
+
+    def pytest_collection_modifyitems(self, items):
+        from tools.pytest_plugin import commit_marker
+        for item in items:
+            commit, name = commit_marker(item)
+            if name:
+                self.exercise_of[item.nodeid] = f"{commit} {name}"
+
+    def pytest_runtest_logreport(self, report):
+        key = self.exercise_of.get(report.nodeid)
+        if key is None or (report.when != "call" and report.passed):
+            return
+        outcome = self.outcomes.setdefault(key, Outcome())
+        if report.passed:
+            outcome.passed += 1
+        elif report.failed:
+            outcome.failures.append((report.nodeid.split("::")[-1], _first_line(report)))
+
+
+def _first_line(report) -> str:
+    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[0][:200] if lines else "failed"
+
+
+def run_exercise_tests(selector: str, impl: str, timeout: float) -> dict[str, Outcome]:
+    """Run the selected exercise tests in this process; outcomes keyed by 'commit name'."""
+    import pytest
+
+    collector = _Collector()
+    args = ["-q", "-p", "no:terminal", "-p", "no:cacheprovider", f"--impl={impl}", f"--mnc-timeout={timeout}",
+            "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pyproject.toml")]
+    if selector != "all":
+        args.append(f"--commit={selector}")
+    phase_dirs = sorted({str(ex.path.parent) for ex in select(find_exercises(), selector)})
+    pytest.main(args + [d + "/tests" for d in phase_dirs], plugins=[collector])
+    return collector.outcomes
+
+
+def status_of(ex: Exercise, outcome: Outcome | None, learner: bool) -> tuple[str, str]:
+    """('TODO' | 'FAIL' | 'PASS', detail) for one exercise."""
+    if learner and is_todo(ex):
+        return "TODO", "still a stub"
+    if outcome is None or (outcome.passed == 0 and not outcome.failures):
+        return "FAIL", "no test ran (check the test selection)"
+    if outcome.failures:
+        test, message = outcome.failures[0]
+        m = NOT_IMPLEMENTED_RE.search(message)
+        if m and (m[1], m[2]) != (ex.commit, ex.name):
+            return "FAIL", f"{test}: needs exercise {m[1]} {m[2]} first"
+        return "FAIL", f"{test}: {message}"
+    return "PASS", f"{outcome.passed} test{'s' * (outcome.passed != 1)} pass"
+
+
+STYLE = {"PASS": ("✔", "green"), "FAIL": ("✘", "red"), "TODO": ("·", "yellow")}
+
+
+def report(exercises: list[Exercise], outcomes: dict[str, Outcome], learner: bool, console: Console) -> bool:
+    """Print one table per commit and the summary; True when everything passes."""
+    statuses = {ex.key: status_of(ex, outcomes.get(ex.key), learner) for ex in exercises}
+    for commit in dict.fromkeys(ex.commit for ex in exercises):
+        group = [ex for ex in exercises if ex.commit == commit]
+        files = sorted({(ex.stub_path if learner else ex.path).relative_to(REPO_ROOT).as_posix() for ex in group})
+        done = sum(statuses[ex.key][0] == "PASS" for ex in group)
+        table = Table(title=f"Commit {commit} — {commit_info(commit).title}  ({done}/{len(group)})",
+                      caption=("your code: " if learner else "reference: ") + ", ".join(files),
+                      title_justify="left", caption_justify="left", show_header=False, box=None, padding=(0, 1))
+        for ex in group:
+            state, detail = statuses[ex.key]
+            mark, color = STYLE[state]
+            table.add_row(f"[{color}]{mark}[/]", ex.name, f"[{color}]{state}[/]", detail)
+        console.print(table)
+        console.print()
+    done = sum(s == "PASS" for s, _ in statuses.values())
+    console.print(f"[bold]{done}/{len(exercises)} done.[/]")
+    unfinished = [ex for ex in exercises if statuses[ex.key][0] != "PASS"]
+    if unfinished:
+        first = unfinished[0]
+        console.print(f"Next: [bold]{first.commit} {first.name}[/] in {first.stub_path.relative_to(REPO_ROOT)}"
+                      f" (line {first.start + 1})")
+        if first.hint:
+            console.print(f"Hint: {first.hint}")
+        reading = commit_info(first.commit).read
+        if reading:
+            console.print("Read: " + ", ".join(reading))
+    return not unfinished
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Check your exercises: TODO / FAIL / PASS per exercise.")
+    parser.add_argument("selector", nargs="?", default="all", help="a phase '0', a commit '0.2', '0.2:merge' or 'all'")
+    parser.add_argument("--impl", choices=["learner", "reference"], default=os.environ.get("MNC_IMPL") or "learner")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per test before it counts as hung")
+    args = parser.parse_args(argv)
+    console = Console()
+    exercises = select(find_exercises(), args.selector)
+    if not exercises:
+        known = sorted({ex.commit for ex in find_exercises()})
+        phase = PHASES.get(args.selector.split(".")[0], ("",))[0]
+        console.print(f"No exercises match '{args.selector}'{' (' + phase + ' is not written yet)' if phase else ''}."
+                      f" Commits with exercises: {', '.join(known) or 'none'}")
+        return 2
+    outcomes = run_exercise_tests(args.selector, args.impl, args.timeout)
+    return 0 if report(exercises, outcomes, args.impl == "learner", console) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

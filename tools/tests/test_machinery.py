@@ -1,0 +1,135 @@
+"""The course machinery itself: regions, stubs, reset, TODO detection, timeouts, challenges.
+
+These run against a small fake course in tmp_path, so they do not depend on
+which phases exist yet.
+"""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tools.exercises import ExerciseFormatError, find_exercises, parse_regions, select
+from tools.impl import is_todo
+from tools.reset import reset_file
+from tools.stubgen import render_stub, stale_stubs, write_stubs
+
+REFERENCE = textwrap.dedent('''\
+    """A tiny module."""
+
+    import math
+
+
+    def area(r):
+        """Area of a circle."""
+        # >>> exercise 9.1 area: pi r squared
+        return math.pi * r * r
+        # <<< exercise 9.1 area
+
+
+    def double(x):
+        """Twice x."""
+        # >>> exercise 9.1 double: add x to itself
+        y = x + x
+        return y
+        # <<< exercise 9.1 double
+
+
+    UNMARKED = 42
+    ''')
+
+
+@pytest.fixture
+def course(tmp_path):
+    pkg = tmp_path / "phase9_demo"
+    (pkg / "exercises").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "geometry.py").write_text(REFERENCE)
+    return tmp_path
+
+
+def test_regions_are_found_with_commit_name_and_hint(course):
+    exercises = find_exercises(course)
+    assert [(e.commit, e.name, e.hint) for e in exercises] == [("9.1", "area", "pi r squared"),
+                                                               ("9.1", "double", "add x to itself")]
+    assert exercises[0].module == "phase9_demo.geometry"
+    assert exercises[0].stub_module == "phase9_demo.exercises.geometry"
+    assert [e.name for e in select(exercises, "9.1:double")] == ["double"]
+    assert select(exercises, "9") == exercises and select(exercises, "8") == []
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("# >>> exercise 9.1 a: x\npass\n", "never closed"),
+    ("# <<< exercise 9.1 a\n", "closes nothing"),
+    ("# >>> exercise 9.1 a: x\n# >>> exercise 9.1 b: y\n", "inside exercise"),
+    ("# >>> exercise 9.1 a: x\n# <<< exercise 9.1 b\n", "closes nothing"),
+])
+def test_malformed_regions_are_clear_errors(tmp_path, bad, message):
+    path = tmp_path / "m.py"
+    path.write_text(bad)
+    with pytest.raises(ExerciseFormatError, match=message):
+        parse_regions(path, module="m")
+
+
+def test_stub_replaces_only_region_bodies_and_keeps_markers(course):
+    stub = render_stub(course / "phase9_demo" / "geometry.py", root=course)
+    assert "math.pi * r * r" not in stub and "y = x + x" not in stub
+    assert 'raise NotImplementedError("exercise 9.1 area")' in stub
+    assert "# TODO: pi r squared" in stub
+    assert "# >>> exercise 9.1 area: pi r squared" in stub and "# <<< exercise 9.1 double" in stub
+    assert '"""Area of a circle."""' in stub and "UNMARKED = 42" in stub and "import math" in stub
+    compile(stub, "stub", "exec")  # still valid Python
+
+
+def test_stale_stub_is_detected_and_regenerated(course):
+    assert any("missing" in p for p in stale_stubs(course))
+    write_stubs(course)
+    assert stale_stubs(course) == []
+    stub = course / "phase9_demo" / "exercises" / "geometry.py"
+    stub.write_text(stub.read_text() + "# edited\n")
+    assert stale_stubs(course) == ["out of date: phase9_demo/exercises/geometry.py"]
+
+
+def test_todo_until_the_learner_edits_the_region(course):
+    write_stubs(course)
+    area, double = find_exercises(course)
+    assert is_todo(area) and is_todo(double)
+    stub = area.stub_path
+    stub.write_text(stub.read_text().replace('raise NotImplementedError("exercise 9.1 area")', "return 3.14 * r * r"))
+    assert not is_todo(area) and is_todo(double)
+
+
+def test_reset_restores_only_the_chosen_region_and_backs_up(course, tmp_path):
+    write_stubs(course)
+    area, double = find_exercises(course)
+    stub = area.stub_path
+    edited = (stub.read_text()
+              .replace('raise NotImplementedError("exercise 9.1 area")', "return 3.14 * r * r")
+              .replace('raise NotImplementedError("exercise 9.1 double")', "return 2 * x"))
+    stub.write_text(edited)
+    backups = tmp_path / "backups"
+    reset_file(stub, [area], backup_dir=backups)
+    text = stub.read_text()
+    assert 'raise NotImplementedError("exercise 9.1 area")' in text  # area reset
+    assert "return 2 * x" in text                                    # double kept
+    [saved] = backups.iterdir()
+    assert saved.read_text() == edited
+
+
+def test_reset_restores_the_whole_file_when_markers_are_gone(course, tmp_path):
+    write_stubs(course)
+    area, _ = find_exercises(course)
+    area.stub_path.write_text("def area(r):\n    return 1\n")
+    reset_file(area.stub_path, [area], backup_dir=tmp_path / "b")
+    assert area.stub_path.read_text() == render_stub(area.path, root=course)
+
+
+def test_a_hanging_test_fails_with_a_clear_message_instead_of_hanging(tmp_path):
+    (tmp_path / "test_hang.py").write_text("def test_forever():\n    while True:\n        pass\n")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "tools.pytest_plugin", "-p", "no:cacheprovider",
+                           "--mnc-timeout=1", "--rootdir", str(tmp_path), str(tmp_path / "test_hang.py")],
+                          capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2])
+    assert proc.returncode == 1
+    assert "infinite loop" in proc.stdout
