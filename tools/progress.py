@@ -71,7 +71,7 @@ def run_exercise_tests(selector: str, impl: str, timeout: float) -> dict[str, Ou
     import pytest
 
     collector = _Collector()
-    args = ["-q", "-p", "no:terminal", "-p", "no:cacheprovider", f"--impl={impl}", f"--mnc-timeout={timeout}",
+    args = ["-p", "no:terminal", "-p", "no:cacheprovider", f"--impl={impl}", f"--mnc-timeout={timeout}",
             "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pyproject.toml")]
     if selector != "all":
         args.append(f"--commit={selector}")
@@ -105,9 +105,10 @@ def report(exercises: list[Exercise], outcomes: dict[str, Outcome], learner: boo
         group = [ex for ex in exercises if ex.commit == commit]
         files = sorted({(ex.stub_path if learner else ex.path).relative_to(REPO_ROOT).as_posix() for ex in group})
         done = sum(statuses[ex.key][0] == "PASS" for ex in group)
-        table = Table(title=f"Commit {commit} — {commit_info(commit).title}  ({done}/{len(group)})",
-                      caption=("your code: " if learner else "reference: ") + ", ".join(files),
-                      title_justify="left", caption_justify="left", show_header=False, box=None, padding=(0, 1))
+        owner = "your code" if learner else "reference"
+        console.print(f"[bold]Commit {commit} — {commit_info(commit).title}[/]  ({done}/{len(group)})"
+                      f"   [dim]{owner}: {', '.join(files)}[/]", soft_wrap=True)
+        table = Table(show_header=False, box=None, padding=(0, 1))
         for ex in group:
             state, detail = statuses[ex.key]
             mark, color = STYLE[state]
@@ -122,10 +123,10 @@ def report(exercises: list[Exercise], outcomes: dict[str, Outcome], learner: boo
         console.print(f"Next: [bold]{first.commit} {first.name}[/] in {first.stub_path.relative_to(REPO_ROOT)}"
                       f" (line {first.start + 1})")
         if first.hint:
-            console.print(f"Hint: {first.hint}")
+            console.print(f"Hint for {first.name}: {first.hint}", soft_wrap=True)
         reading = commit_info(first.commit).read
         if reading:
-            console.print("Read: " + ", ".join(reading))
+            console.print("Read: " + ", ".join(reading), soft_wrap=True)
     return not unfinished
 
 

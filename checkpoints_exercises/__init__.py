@@ -1,0 +1,1 @@
+"""Phase checkpoints and exercises beyond the stubs: understanding, extension, debugging challenges, research."""

@@ -1,0 +1,1 @@
+"""Phase 0 (tokenizer): checkpoint script and debugging challenges."""
