@@ -1,3 +1,13 @@
 """Root conftest: load the course's pytest plugin (impl fixture, --impl, --commit, honesty checks)."""
 
+try:  # hypothesis is a dev extra; property tests import it themselves
+    from hypothesis import settings
+
+    # No per-example deadline (a shared 2-core CI box is slow and noisy), no example database
+    # or patch files left in the learner's checkout.
+    settings.register_profile("mnc", deadline=None, database=None, print_blob=False)
+    settings.load_profile("mnc")
+except ImportError:
+    pass
+
 pytest_plugins = ["tools.pytest_plugin"]
