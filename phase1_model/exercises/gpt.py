@@ -1,0 +1,183 @@
+# Learner stub GENERATED from phase1_model/gpt.py by `make stubs`. Write your code between the
+# `# >>> exercise` / `# <<< exercise` markers; `make reset EX=...` restores a region.
+"""The GPT: embeddings -> n_layer blocks -> final norm -> logits over the vocabulary.
+
+Radford et al. (2018, GPT-1; 2019, GPT-2) stacked the Transformer's decoder
+blocks and trained them to predict the next token. Everything here is assembled
+from the previous commits; what is new is the whole:
+
+    x = wte(idx) (+ position embedding)              (B, T, n_embd)
+    x = block_i(x)  for i in range(n_layer)         phase1_model.block
+    logits = lm_head(norm_f(x))                      (B, T, vocab_size)
+    loss = cross_entropy(logits, targets)            next-token targets = idx shifted by one
+
+One GPTConfig selects the lineage (gpt2 / llama / nanochat, see config.py),
+`init_weights` documents how each starts (ADR 009), `generate` samples with a
+KV cache (phase1_model.generate), and `flops_per_token` gives the 6N + 12 L C T
+estimate used for MFU (Kaplan et al. 2020; Chowdhery et al. 2022, appendix B).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from phase1_model.block import Block
+from phase1_model.config import GPTConfig
+from phase1_model.generate import generate
+from phase1_model.norms import build_norm
+from phase1_model.params import count_parameters
+from phase1_model.positions import rope_cache, sinusoidal_embedding
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that does not fit the model (wrong config, missing or mis-shaped weights)."""
+
+
+class GPT(nn.Module):
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.config = config
+        self.transformer = nn.ModuleDict(dict(wte=nn.Embedding(config.vocab_size, config.n_embd)))
+        if config.positions == "learned":
+            self.transformer["wpe"] = nn.Embedding(config.block_size, config.n_embd)
+        self.transformer["h"] = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
+        self.transformer["ln_f"] = build_norm(config)
+        self.drop = nn.Dropout(config.dropout) if config.dropout > 0 else nn.Identity()
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        if config.tie_embeddings:  # one (V, C) matrix both reads tokens in and scores them out
+            self.transformer.wte.weight = self.lm_head.weight
+        # Fixed tables: buffers (move with .to(device)) but not saved in checkpoints (recomputed).
+        if config.positions == "sinusoidal":
+            self.register_buffer("pos_table", sinusoidal_embedding(config.block_size, config.n_embd), persistent=False)
+        if config.positions == "rope":
+            cos, sin = rope_cache(config.block_size, config.head_dim, config.rope_theta)
+            self.register_buffer("rope_cos", cos, persistent=False)
+            self.register_buffer("rope_sin", sin, persistent=False)
+        self.init_weights()
+
+    def init_weights(self) -> None:
+        """Initialise every parameter (in place) following config.init:
+
+        "gpt2" (GPT-2, nanoGPT; also our llama lineage): every Linear and Embedding weight ~ N(0, 0.02),
+            biases 0, norm weights 1, and the two residual projections (attn.c_proj, mlp.c_proj) ~
+            N(0, 0.02 / sqrt(2 * n_layer)): each block adds two terms to the residual stream, so this
+            keeps its variance roughly independent of depth (Radford et al. 2019, section 2.3).
+        "nanochat": Linear weights ~ N(0, std) with std = min(1, sqrt(fan_out/fan_in)) / sqrt(fan_in),
+            embeddings ~ N(0, 1), and lm_head, attn.c_proj, mlp.c_proj all ZERO: every block starts as
+            the identity and the model predicts the uniform distribution, loss exactly ln(vocab_size).
+        Tied embeddings: the shared matrix follows the embedding rule (it cannot be zero: it is the input).
+        """
+        # >>> exercise 1.5 init_weights: N(0, std) per module type (docstring), biases 0, norms 1; then c_proj, lm_head
+        # TODO: N(0, std) per module type (docstring), biases 0, norms 1; then c_proj, lm_head
+        raise NotImplementedError("exercise 1.5 init_weights")
+        # <<< exercise 1.5 init_weights
+
+    def _embed(self, idx: torch.Tensor, pos0: int = 0):
+        """Token (+ absolute position) embedding of idx at positions pos0.., and RoPE's (cos, sin) or None."""
+        T = idx.size(1)
+        if pos0 + T > self.config.block_size:
+            raise ValueError(f"sequence of {pos0 + T} positions > block_size={self.config.block_size}: "
+                             f"crop the input to idx[:, -{self.config.block_size}:] or raise block_size")
+        x = self.transformer.wte(idx)
+        if self.config.embed_norm:
+            x = F.rms_norm(x, (x.size(-1),))
+        if self.config.positions == "learned":
+            x = x + self.transformer.wpe(torch.arange(pos0, pos0 + T, device=idx.device))
+        elif self.config.positions == "sinusoidal":
+            x = x + self.pos_table[pos0:pos0 + T].to(x.dtype)
+        rope = (self.rope_cos[pos0:pos0 + T], self.rope_sin[pos0:pos0 + T]) if self.config.positions == "rope" else None
+        return self.drop(x), rope
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, ignore_index: int = -1,
+                kv_cache=None):
+        """idx (B, T) token ids -> (logits (B, T, V) float32, loss or None).
+        loss = mean cross-entropy against targets (B, T), skipping positions equal to ignore_index.
+        With a kv_cache, idx holds only the new tokens and positions continue from kv_cache.pos."""
+        x, rope = self._embed(idx, kv_cache.pos if kv_cache is not None else 0)
+        # >>> exercise 1.5 gpt_forward: blocks; cache.advance; ln_f; lm_head .float(); softcap; cross-entropy
+        # TODO: blocks; cache.advance; ln_f; lm_head .float(); softcap; cross-entropy
+        raise NotImplementedError("exercise 1.5 gpt_forward")
+        # <<< exercise 1.5 gpt_forward
+
+    def generate(self, idx: torch.Tensor, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
+                 top_p: float | None = None, seed: int | None = None, use_cache: bool = True) -> torch.Tensor:
+        """Sample max_new_tokens tokens after idx (B, T); see phase1_model.generate.generate."""
+        return generate(self, idx, max_new_tokens, temperature, top_k, top_p, seed, use_cache)
+
+    @torch.no_grad()
+    def get_attention_weights(self, idx: torch.Tensor, layer: int = 0) -> torch.Tensor:
+        """Softmax attention weights of one layer: idx (T,) -> (n_head, T, T); idx (B, T) -> (B, n_head, T, T)."""
+        squeeze = idx.dim() == 1
+        idx = idx[None] if squeeze else idx
+        layer = range(self.config.n_layer)[layer]  # negative indices work, out of range raises IndexError
+        x, rope = self._embed(idx)
+        for block in self.transformer.h[:layer]:
+            x = block(x, rope)
+        block = self.transformer.h[layer]
+        weights = block.attn.attention_weights(block.ln_1(x), rope)
+        return weights[0] if squeeze else weights
+
+    def num_params(self, non_embedding: bool = False) -> int:
+        counts = count_parameters(self)
+        return counts["non_embedding" if non_embedding else "total"]
+
+    def flops_per_token(self, seq_len: int | None = None) -> int:
+        """Training FLOPs (forward + backward) per token: 6N + 12 * n_layer * n_head * head_dim * T.
+
+        N counts the weights used in matmuls: every parameter except pure lookup tables (wpe, and wte
+        when untied; a tied wte IS lm_head, a matmul). Each such weight costs 2 FLOPs per token forward
+        (multiply + add) and 4 backward (gradients for input and weight). The attention term is
+        q @ k^T and weights @ v: 2 * 2 * T * head_dim per head and layer forward, x3 with backward;
+        it counts the full T x T square even though the causal half is masked (PaLM's convention)."""
+        # >>> exercise 1.5 flops_per_token: N = params - wpe - (wte if untied); 6N + 12 * L * n_head * head_dim * T
+        # TODO: N = params - wpe - (wte if untied); 6N + 12 * L * n_head * head_dim * T
+        raise NotImplementedError("exercise 1.5 flops_per_token")
+        # <<< exercise 1.5 flops_per_token
+
+    # ---- checkpoints ------------------------------------------------------------------------------
+
+    def checkpoint_state(self, **extra) -> dict:
+        """{'config': plain dict, 'model': state_dict, **extra}: what torch.save writes and from_checkpoint reads."""
+        return {"config": self.config.to_dict(), "model": self.state_dict(), **extra}
+
+    @classmethod
+    def from_checkpoint(cls, path_or_state, config: GPTConfig | None = None, map_location="cpu") -> GPT:
+        """Build the model a checkpoint describes and load its weights. If `config` is given it must
+        equal the saved one: a mismatch raises CheckpointError listing the differing fields."""
+        state = path_or_state
+        if isinstance(path_or_state, (str, os.PathLike)):
+            if not os.path.exists(path_or_state):
+                raise CheckpointError(f"no checkpoint at {path_or_state}: run `make checkpoint1` (or train) first")
+            state = torch.load(path_or_state, map_location=map_location, weights_only=True)
+        if not isinstance(state, dict) or "config" not in state or "model" not in state:
+            raise CheckpointError("not a GPT checkpoint: expected a dict with 'config' and 'model' keys "
+                                  "(written by GPT.checkpoint_state)")
+        saved = GPTConfig.from_dict(state["config"])
+        if config is not None and config != saved:
+            raise CheckpointError("the checkpoint was saved with a different config (checkpoint != yours):\n  "
+                                  + "\n  ".join(saved.diff(config))
+                                  + "\nBuild it with GPT.from_checkpoint(path) to use the checkpoint's own config.")
+        model = cls(saved)
+        load_weights(model, state["model"])
+        return model
+
+
+def load_weights(model: nn.Module, state_dict: dict) -> None:
+    """model.load_state_dict, with an error that names every missing, unexpected and mis-shaped tensor."""
+    state_dict = {k.removeprefix("_orig_mod."): v for k, v in state_dict.items()}  # saved from torch.compile
+    own = model.state_dict()
+    problems = [f"missing: {k}" for k in own if k not in state_dict]
+    problems += [f"unexpected: {k}" for k in state_dict if k not in own]
+    problems += [f"shape of {k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}"
+                 for k, v in state_dict.items() if k in own and v.shape != own[k].shape]
+    if problems:
+        shown = "\n  ".join(problems[:10]) + (f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else "")
+        raise CheckpointError(f"checkpoint weights do not fit this model:\n  {shown}\n"
+                              "The config differs from the one the weights were trained with (vocab_size, "
+                              "n_embd, n_layer, lineage...): build the model from the checkpoint's config.")
+    model.load_state_dict(state_dict)

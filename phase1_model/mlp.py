@@ -1,0 +1,79 @@
+"""The MLP: the per-token half of a transformer block (attention mixes tokens, the MLP thinks).
+
+Each variant expands n_embd to a hidden width, applies a nonlinearity, and
+projects back (`c_fc` in, `c_proj` out, nanoGPT's names):
+
+- GELU (Hendrycks & Gimpel 2016), GPT-1/2: x * Phi(x), Phi the standard normal
+  CDF. GPT-2 uses the tanh approximation
+      0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+- ReLU^2 (So et al. 2021, "Primer"), nanochat: relu(x)^2, cheap and sparse.
+- SwiGLU (Shazeer 2020, arXiv:2002.05202, section 2), LLaMA: a gated unit,
+      FFN(x) = (SiLU(x W) * (x V)) W2,   SiLU(z) = z * sigmoid(z).
+  It has three matrices instead of two, so the hidden width is ~8/3 n_embd
+  instead of 4 n_embd to keep the parameter count (GPTConfig.mlp_hidden).
+  We fuse W and V into one `c_fc` of width 2*hidden: one matmul, then split.
+
+The modules use torch's fused activations (fast path); `gelu` from scratch is
+the exercise, tested equal to `F.gelu` in both of its forms.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def gelu(x: torch.Tensor, approximate: str = "none") -> torch.Tensor:
+    """GELU from scratch: 'none' = x * Phi(x) with the exact erf; 'tanh' = GPT-2's approximation."""
+    # >>> exercise 1.3 gelu: exact 0.5x(1 + erf(x/sqrt2)); tanh 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))
+    if approximate == "tanh":
+        return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x.pow(3))))
+    return 0.5 * x * (1.0 + torch.erf(x / math.sqrt(2.0)))
+    # <<< exercise 1.3 gelu
+
+
+class GELUMLP(nn.Module):
+    """GPT-2's MLP: Linear -> GELU (tanh approximation) -> Linear."""
+
+    def __init__(self, n_embd: int, hidden: int, bias: bool = True, dropout: float = 0.0):
+        super().__init__()
+        self.c_fc = nn.Linear(n_embd, hidden, bias=bias)
+        self.c_proj = nn.Linear(hidden, n_embd, bias=bias)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dropout(self.c_proj(F.gelu(self.c_fc(x), approximate="tanh")))
+
+
+class ReLU2MLP(GELUMLP):
+    """nanochat's MLP: Linear -> relu(.)^2 -> Linear."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dropout(self.c_proj(F.relu(self.c_fc(x)).square()))
+
+
+class SwiGLUMLP(nn.Module):
+    """LLaMA's MLP: c_proj(silu(gate) * up), gate and up from one fused (n_embd -> 2*hidden) Linear."""
+
+    def __init__(self, n_embd: int, hidden: int, bias: bool = False, dropout: float = 0.0):
+        super().__init__()
+        self.c_fc = nn.Linear(n_embd, 2 * hidden, bias=bias)  # [W | V] of the paper, side by side
+        self.c_proj = nn.Linear(hidden, n_embd, bias=bias)      # W2
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # >>> exercise 1.3 swiglu: gate, up = self.c_fc(x).chunk(2, -1); dropout(c_proj(F.silu(gate) * up))
+        gate, up = self.c_fc(x).chunk(2, dim=-1)
+        return self.dropout(self.c_proj(F.silu(gate) * up))
+        # <<< exercise 1.3 swiglu
+
+
+MLPS = {"gelu": GELUMLP, "relu2": ReLU2MLP, "swiglu": SwiGLUMLP}
+
+
+def build_mlp(config) -> nn.Module:
+    """The MLP a GPTConfig asks for (config.mlp, width config.mlp_hidden)."""
+    return MLPS[config.mlp](config.n_embd, config.mlp_hidden, bias=config.bias, dropout=config.dropout)

@@ -1,0 +1,54 @@
+"""Sampling (commit 1.5): temperature, top-k and top-p keep exactly the tokens they promise."""
+
+import pytest
+import torch
+
+PROBS = torch.tensor([[0.5, 0.3, 0.15, 0.05]])
+LOGITS = PROBS.log()
+
+
+def draw(sample, n=4000, **kw):
+    g = torch.Generator().manual_seed(0)
+    logits = LOGITS.expand(n, 4)
+    return torch.bincount(sample(logits, generator=g, **kw).view(-1), minlength=4) / n
+
+
+@pytest.mark.commit("1.5", "sample_next_token")
+def test_temperature_zero_is_greedy_and_output_is_b_by_1(impl):
+    generate = impl("phase1_model.generate")
+    logits = torch.tensor([[0.1, 2.0, -1.0], [3.0, 0.0, 0.0]])
+    out = generate.sample_next_token(logits, temperature=0.0)
+    assert out.shape == (2, 1) and out.view(-1).tolist() == [1, 0]
+
+
+@pytest.mark.commit("1.5", "sample_next_token")
+def test_plain_sampling_follows_the_softmax_probabilities(impl):
+    generate = impl("phase1_model.generate")
+    freq = draw(generate.sample_next_token)
+    torch.testing.assert_close(freq, PROBS[0], atol=0.03, rtol=0)
+
+
+@pytest.mark.commit("1.5", "sample_next_token")
+def test_top_k_keeps_the_k_most_likely_tokens_renormalised(impl):
+    generate = impl("phase1_model.generate")
+    freq = draw(generate.sample_next_token, top_k=2)
+    torch.testing.assert_close(freq, torch.tensor([0.5, 0.3, 0, 0]) / 0.8, atol=0.03, rtol=0)
+
+
+@pytest.mark.commit("1.5", "sample_next_token")
+@pytest.mark.parametrize("top_p, kept", [(0.5, [0]), (0.7, [0, 1]), (0.79, [0, 1]), (0.81, [0, 1, 2]),
+                                         (0.99, [0, 1, 2, 3])])
+def test_top_p_keeps_the_smallest_set_reaching_p(impl, top_p, kept):
+    generate = impl("phase1_model.generate")
+    freq = draw(generate.sample_next_token, n=2000, top_p=top_p)
+    assert set(torch.nonzero(freq).view(-1).tolist()) == set(kept)
+    expected = torch.zeros(4)
+    expected[kept] = PROBS[0, kept] / PROBS[0, kept].sum()
+    torch.testing.assert_close(freq, expected, atol=0.04, rtol=0)
+
+
+@pytest.mark.commit("1.5", "sample_next_token")
+def test_high_temperature_flattens_the_distribution(impl):
+    generate = impl("phase1_model.generate")
+    freq = draw(generate.sample_next_token, temperature=100.0)
+    torch.testing.assert_close(freq, torch.full((4,), 0.25), atol=0.03, rtol=0)
