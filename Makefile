@@ -7,7 +7,7 @@ export MNC_IMPL := $(IMPL)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges stubs progress \
-        reset hint lint format demo bench bench-tokenizer clean
+        reset hint lint format demo bench bench-tokenizer bench-optim clean
 
 help: ## list the commands
 	@echo "mini-nanochat — learner loop: read the ADR -> fill the stub -> make phaseX.Y -> exercises"
@@ -68,6 +68,9 @@ format: ## ruff --fix
 bench-tokenizer: ## tokenizer training + encoding speed vs HF tokenizers / tiktoken (needs .[bench])
 	$(PYTHON) -m bench.bench_tokenizer_train
 	$(PYTHON) -m bench.bench_tokenizer_encode
+
+bench-optim: ## optimizer step time ours vs torch, AdamW vs Muon to target, fp32 vs bf16 (minutes)
+	$(PYTHON) -m bench.bench_optim
 
 clean: ## remove caches and run outputs (keeps your exercises)
 	rm -rf runs .pytest_cache .hypothesis .ruff_cache

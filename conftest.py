@@ -1,5 +1,11 @@
 """Root conftest: load the course's pytest plugin (impl fixture, --impl, --commit, honesty checks)."""
 
+import os
+
+# One intra-op thread per test process (and per spawned rank): tiny tensors gain nothing from a
+# second thread, and on a shared 2-core box the spinning threads made tiny steps ~50x slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 try:  # hypothesis is a dev extra; property tests import it themselves
     from hypothesis import settings
 

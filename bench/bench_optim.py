@@ -1,0 +1,141 @@
+"""Optimizer benchmark: step time ours vs torch, AdamW vs Muon to a target loss, fp32 vs bf16 on CPU.
+
+    python -m bench.bench_optim                  # everything (several minutes on 2 CPU cores)
+    python -m bench.bench_optim --quick          # smoke run on tiny sizes (CI)
+    python -m bench.bench_optim --skip-overfit   # only the timings
+
+Three measurements, in one run (results in docs/comparisons/optimizer-comparison.md):
+1. optimizer.step() time on a GPT's real parameter set, gradients fixed: our AdamW (foreach and
+   per-tensor) vs torch.optim.AdamW (foreach, fused), our Muon+AdamW vs torch.optim.Muon (+ torch AdamW
+   for the non-matrix parameters, the way torch's docs pair them). Median of repeated steps.
+2. steps and seconds to loss < 0.1 on checkpoint 3's task (1000 sentences), AdamW vs Muon.
+3. training throughput (tokens/s, forward + backward + step) in fp32 and under bf16 autocast on CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+
+import torch
+
+from phase1_model import GPT, GPTConfig
+from phase3_optim import build_optimizer
+from phase3_optim.param_groups import classify_parameters, param_groups
+from phase3_optim.precision import autocast_context
+
+
+def interleaved_median_ms(opts: list, repeats: int) -> list[float]:
+    """Median step time of each optimizer, timed round-robin so load changes on a shared machine hit all alike."""
+    for opt in opts:
+        opt.step()  # lazy state init outside the timing
+    times = [[] for _ in opts]
+    for _ in range(repeats):
+        for i, opt in enumerate(opts):
+            t0 = time.perf_counter()
+            opt.step()
+            times[i].append(time.perf_counter() - t0)
+    return [1e3 * statistics.median(t) for t in times]
+
+
+class Pair:
+    """Two optimizers stepped as one (torch's Muon for matrices + torch's AdamW for the rest)."""
+
+    def __init__(self, *opts):
+        self.opts = opts
+
+    def step(self):
+        for o in self.opts:
+            o.step()
+
+
+def step_times(cfg: GPTConfig, repeats: int) -> list[tuple[str, float]]:
+    torch.manual_seed(0)
+    model = GPT(cfg)
+    for p in model.parameters():
+        p.grad = torch.randn_like(p) * 1e-3
+    lr, wd = 1e-3, 0.1
+
+    def groups():
+        return param_groups(model, wd, lr)
+
+    kinds = classify_parameters(model)
+    matrices = [p for _, p in kinds["matrix"]]
+    rest = [p for k, ps in kinds.items() if k != "matrix" for _, p in ps]
+    rows = [
+        ("ours AdamW (foreach)", build_optimizer(model, "adamw", lr, wd, foreach=True)),
+        ("ours AdamW (per-tensor loop)", build_optimizer(model, "adamw", lr, wd, foreach=False)),
+        ("torch AdamW (foreach)", torch.optim.AdamW(groups(), lr=lr, foreach=True)),
+        ("torch AdamW (fused)", torch.optim.AdamW(groups(), lr=lr, fused=True)),
+        ("ours Muon+AdamW (NS fp32, batched)", build_optimizer(model, "muon", lr, wd)),
+        ("ours Muon+AdamW (NS bf16)", build_optimizer(model, "muon", lr, wd, ns_dtype=torch.bfloat16)),
+    ]
+    if hasattr(torch.optim, "Muon"):
+        rows.append(("torch Muon (bf16 NS) + torch AdamW", Pair(
+            torch.optim.Muon(matrices, lr=lr, weight_decay=wd, adjust_lr_fn="match_rms_adamw"),
+            torch.optim.AdamW(rest, lr=lr, foreach=True))))
+    return list(zip([name for name, _ in rows], interleaved_median_ms([opt for _, opt in rows], repeats)))
+
+
+def throughput(cfg: GPTConfig, batch_size: int, steps: int) -> list[tuple[str, float]]:
+    out = []
+    for dtype in ("fp32", "bf16"):
+        torch.manual_seed(0)
+        model = GPT(cfg)
+        opt = build_optimizer(model, "adamw", 1e-3, 0.1)
+        x = torch.randint(0, cfg.vocab_size, (batch_size, cfg.block_size))
+        times = []
+        for i in range(steps + 1):
+            t0 = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            with autocast_context("cpu", dtype):
+                _, loss = model(x, x)
+            loss.backward()
+            opt.step()
+            if i:  # the first step warms up
+                times.append(time.perf_counter() - t0)
+        out.append((dtype, batch_size * cfg.block_size / statistics.median(times)))
+    return out
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
+    parser.add_argument("--size", choices=["checkpoint", "large"], default="checkpoint",
+                        help="model for the timings: checkpoint 3's (2x128, 0.8M) or large (4x256, 7M)")
+    parser.add_argument("--skip-overfit", action="store_true", help="skip the (minutes-long) AdamW vs Muon run")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1: stable timings on a shared machine; 2 spin when oversubscribed)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    print(f"machine: {platform.machine()} {platform.system()}, {torch.get_num_threads()} threads, "
+          f"torch {torch.__version__}")
+
+    sizes = {"quick": dict(n_layer=1, n_head=2, n_embd=32, vocab_size=256, block_size=32),
+             "checkpoint": dict(n_layer=2, n_head=4, n_embd=128, vocab_size=2048, block_size=64),  # checkpoint 3's
+             "large": dict(n_layer=4, n_head=4, n_embd=256, vocab_size=8192, block_size=256)}
+    size = sizes["quick" if args.quick else args.size]
+    cfg = GPTConfig.from_lineage("nanochat", **size)
+    n = sum(p.numel() for p in GPT(cfg).parameters())
+    print(f"\n1. optimizer.step() on a nanochat-lineage GPT {size} ({n / 1e6:.2f}M params), median ms")
+    times = step_times(cfg, 5 if args.quick else 30)
+    base = dict(times)["torch AdamW (foreach)"]
+    for name, ms in times:
+        print(f"  {name:<38} {ms:8.2f} ms  {ms / base:5.2f}x torch foreach AdamW")
+
+    print("\n3. training throughput on CPU (forward + backward + AdamW step), tokens/s")
+    tp = throughput(cfg, 2 if args.quick else 8, 2 if args.quick else 5)
+    for name, tps in tp:
+        print(f"  {name:<6} {tps:10.0f} tokens/s  ({tps / tp[0][1]:.2f}x fp32)")
+
+    if not args.skip_overfit:
+        from checkpoints_exercises.phase3 import checkpoint
+        print("\n2. steps and seconds to loss < 0.1 on checkpoint 3's task (same budget for both)")
+        steps = ["--max-steps", "30", "--time-limit", "30"] if args.quick else []
+        checkpoint.main([*steps, "--threads", str(args.threads), "--plot", "runs/bench_optim/overfit.png"])
+
+
+if __name__ == "__main__":
+    main()

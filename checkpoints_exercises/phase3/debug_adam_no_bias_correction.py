@@ -1,0 +1,14 @@
+"""Debugging challenge ★★★ (commit 3.1): this Adam trains, the loss goes down, yet it drifts away from
+torch.optim.Adam, and the very first steps are much smaller than `lr`. Which line of Algorithm 1 of
+Kingma & Ba is missing, and which test catches it?"""
+
+TARGET = "phase3_optim.adam"
+COMMIT = "3.1"
+
+
+def adam_update(param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay, decoupled):
+    grad = apply_weight_decay(param, grad, lr, weight_decay, decoupled)  # noqa: F821 (the module's own)
+    exp_avg.lerp_(grad, 1 - beta1)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    denom = exp_avg_sq.sqrt().add_(eps)
+    param.addcdiv_(exp_avg, denom, value=-lr)

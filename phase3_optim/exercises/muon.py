@@ -1,0 +1,173 @@
+# Learner stub GENERATED from phase3_optim/muon.py by `make stubs`. Write your code between the
+# `# >>> exercise` / `# <<< exercise` markers; `make reset EX=...` restores a region.
+"""Muon: momentum, then orthogonalize the update with Newton-Schulz (commit 3.2).
+
+What this adds over adam.py: an optimizer that treats a weight matrix as a
+matrix. For a 2-D hidden weight W (out, in) with gradient G, Muon (Jordan et al.
+2024, kellerjordan.github.io/posts/muon) does
+
+    B_t = mu * B_{t-1} + (1 - mu) * G_t              momentum (an EMA, torch.lerp)
+    U_t = (1 - mu) * G_t + mu * B_t   (Nesterov)  or  B_t
+    O_t = NS_5(U_t) ~ U V^T   where U_t = U S V^T     orthogonalize: every singular value -> ~1
+    W_t = W_{t-1} * (1 - lr * wd) - lr * scale(shape) * O_t
+
+Why orthogonalize: the momentum of a transformer's matrix is nearly low rank, a
+few directions dominate; replacing S by ~I boosts the rare directions so every
+direction of the matrix learns at a similar rate. Computing U V^T with an SVD is
+slow, so Muon runs 5 steps of a quintic Newton-Schulz iteration X <- a X +
+b (X X^T) X + c (X X^T)^2 X after scaling X to spectral norm <= 1 (Frobenius
+norm >= spectral norm, so dividing by it is enough). On each singular value s
+this applies p(s) = a s + b s^3 + c s^5. (a, b, c) = (3.4445, -4.7750, 2.0315)
+makes the slope at zero large (p'(0) = a), so tiny singular values grow fast,
+while keeping p on [0, 1] inside a band around 1: after 5 steps the singular
+values land in ~[0.7, 1.2] rather than exactly 1, which training does not mind.
+Without the normalization, s > 1 explodes (p(s) ~ c s^5 each step).
+
+Shape-aware LR: the RMS of O depends on its shape. "original" (Jordan et al.)
+scales by sqrt(max(1, out/in)); "match_rms_adamw" (Liu et al. 2025, arXiv:2502.16982,
+"Muon is Scalable for LLM Training") scales by 0.2 * sqrt(max(out, in)) so the
+update's RMS matches AdamW's (~0.2): Muon can then reuse AdamW's lr and weight decay.
+
+Muon is only for hidden matrices; embeddings, the head and vectors use AdamW
+(ADR 014). `MuonAdamW` holds both kinds of group in ONE optimizer object, so a
+trainer, an LR schedule and a checkpoint see a single `optimizer`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from phase3_optim.adam import adam_group_step
+
+NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)  # Jordan et al. 2024; the same as torch.optim.Muon
+LR_ADJUSTMENTS = ("original", "match_rms_adamw", "none")
+
+
+def default_ns_dtype(device: torch.device) -> torch.dtype:
+    """bf16 on accelerators (tensor cores, and NS tolerates it); float32 on CPU, where bf16 matmuls are slow."""
+    return torch.float32 if device.type == "cpu" else torch.bfloat16
+
+
+def newton_schulz(G: torch.Tensor, steps: int = 5, coefficients: tuple[float, float, float] = NS_COEFFICIENTS,
+                  eps: float = 1e-7, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Approximately orthogonalize G (..., m, n): return ~U V^T of its SVD, in `dtype` (default: G's).
+    Works on a batch of same-shape matrices at once (leading dims)."""
+    if G.ndim < 2:
+        raise ValueError(f"newton_schulz needs a matrix (or a batch of them), got shape {tuple(G.shape)}")
+    # >>> exercise 3.2 newton_schulz: X = G in dtype; transpose when m > n (iterate on the small Gram matrix); X /= max(||X||_F, eps) per matrix; repeat: A = X X^T, B = b A + c A A, X = a X + B X; transpose back
+    # TODO: X = G in dtype; transpose when m > n (iterate on the small Gram matrix); X /= max(||X||_F, eps) per matrix; repeat: A = X X^T, B = b A + c A A, X = a X + B X; transpose back
+    raise NotImplementedError("exercise 3.2 newton_schulz")
+    # <<< exercise 3.2 newton_schulz
+
+
+def adjusted_lr(lr: float, shape: torch.Size, adjust_lr_fn: str) -> float:
+    """The lr for a Muon update of a matrix of `shape` (out, in); see the module docstring."""
+    A, B = shape[-2], shape[-1]
+    if adjust_lr_fn == "original":
+        return lr * math.sqrt(max(1.0, A / B))
+    if adjust_lr_fn == "match_rms_adamw":
+        return lr * 0.2 * math.sqrt(max(A, B))
+    if adjust_lr_fn == "none":
+        return lr
+    raise ValueError(f"adjust_lr_fn={adjust_lr_fn!r}: use one of {LR_ADJUSTMENTS}")
+
+
+def muon_momentum(grad: torch.Tensor, buf: torch.Tensor, momentum: float, nesterov: bool) -> torch.Tensor:
+    """Update the momentum buffer in place (an EMA of gradients) and return the direction to orthogonalize."""
+    # >>> exercise 3.2 muon_momentum: buf.lerp_(grad, 1 - momentum); Nesterov looks ahead: return grad.lerp(buf, momentum), else buf
+    # TODO: buf.lerp_(grad, 1 - momentum); Nesterov looks ahead: return grad.lerp(buf, momentum), else buf
+    raise NotImplementedError("exercise 3.2 muon_momentum")
+    # <<< exercise 3.2 muon_momentum
+
+
+def muon_group_step(group: dict, state: dict) -> None:
+    """One Muon step for every parameter of one group. Same-shape matrices are orthogonalized together
+    as a batch (one batched matmul per NS step instead of one per matrix: fewer, bigger kernels)."""
+    params = [p for p in group["params"] if p.grad is not None]
+    if not params:
+        return
+    dtype = group.get("ns_dtype") or default_ns_dtype(params[0].device)
+    updates = []
+    for p in params:
+        if p.grad.ndim != 2:
+            raise ValueError(f"Muon got a parameter of shape {tuple(p.shape)}: it is for 2-D hidden matrices only; "
+                             "give embeddings, the head, norms and biases to AdamW (build_optimizer does this)")
+        st = state[p]
+        if "momentum_buffer" not in st:
+            st["momentum_buffer"] = torch.zeros_like(p.grad)
+        updates.append(muon_momentum(p.grad, st["momentum_buffer"], group["momentum"], group["nesterov"]))
+    # Bucket by shape, orthogonalize each bucket in one batched call.
+    buckets: dict[tuple, list[int]] = {}
+    for i, u in enumerate(updates):
+        buckets.setdefault((tuple(u.shape), u.device), []).append(i)
+    ortho: list[torch.Tensor | None] = [None] * len(updates)
+    for idx in buckets.values():
+        if len(idx) == 1 or not group.get("batched", True):
+            for i in idx:
+                ortho[i] = newton_schulz(updates[i], group["ns_steps"], group["ns_coefficients"], group["eps"], dtype)
+        else:
+            out = newton_schulz(torch.stack([updates[i] for i in idx]), group["ns_steps"], group["ns_coefficients"],
+                                group["eps"], dtype)
+            for j, i in enumerate(idx):
+                ortho[i] = out[j]
+    lr, wd = group["lr"], group["weight_decay"]
+    for p, o in zip(params, ortho):
+        if wd != 0:
+            p.mul_(1 - lr * wd)  # decoupled, with the unscaled lr (as torch.optim.Muon and Liu et al.)
+        p.add_(o, alpha=-adjusted_lr(lr, p.shape, group["adjust_lr_fn"]))
+
+
+MUON_DEFAULTS = dict(lr=0.02, momentum=0.95, nesterov=True, weight_decay=0.0, ns_steps=5,
+                     ns_coefficients=NS_COEFFICIENTS, eps=1e-7, adjust_lr_fn="original", ns_dtype=None, batched=True)
+
+
+class Muon(torch.optim.Optimizer):
+    """Muon for 2-D parameters only (like torch.optim.Muon). ns_dtype=None: float32 on CPU, bf16 elsewhere."""
+
+    def __init__(self, params, **hyper):
+        unknown = set(hyper) - set(MUON_DEFAULTS)
+        if unknown:
+            raise TypeError(f"Muon: unknown arguments {sorted(unknown)}; known: {sorted(MUON_DEFAULTS)}")
+        super().__init__(params, {**MUON_DEFAULTS, **hyper})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            muon_group_step(group, self.state)
+        return loss
+
+
+class MuonAdamW(torch.optim.Optimizer):
+    """One optimizer, two update rules: groups with use_muon=True get Muon, the others AdamW.
+
+    Build it with `phase3_optim.build_optimizer(model, "muon", ...)`, which puts hidden matrices
+    in Muon groups and embeddings, the head and vectors in AdamW groups (param_groups.py)."""
+
+    def __init__(self, groups: list[dict]):
+        if not any(g.get("use_muon") for g in groups):
+            raise ValueError("MuonAdamW got no group with use_muon=True: the model has no hidden matrices?")
+        adamw = dict(betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0, decoupled=True, foreach=None)
+        filled = []
+        for g in groups:
+            base = {**MUON_DEFAULTS, "use_muon": True} if g.get("use_muon") else {**adamw, "use_muon": False}
+            filled.append({**base, **g})
+        super().__init__(filled, {})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            if group["use_muon"]:
+                muon_group_step(group, self.state)
+            else:
+                adam_group_step(group, self.state)
+        return loss

@@ -1,0 +1,58 @@
+# Learner stub GENERATED from phase3_optim/sgd.py by `make stubs`. Write your code between the
+# `# >>> exercise` / `# <<< exercise` markers; `make reset EX=...` restores a region.
+"""SGD with momentum, from scratch: the smallest `torch.optim.Optimizer` (commit 3.1).
+
+What this module teaches: how an optimizer object is built in PyTorch
+(`param_groups` hold the hyper-parameters, `self.state[p]` holds per-parameter
+buffers, `step()` runs under `torch.no_grad()`), with the simplest update that
+still keeps state: heavy-ball momentum (Polyak 1964), optionally Nesterov
+(Sutskever et al. 2013, "On the importance of initialization and momentum").
+
+    b_t = mu * b_{t-1} + (1 - dampening) * g_t        (b_1 = g_1)
+    d_t = g_t + mu * b_t   if nesterov   else   b_t
+    theta_t = theta_{t-1} - lr * d_t
+
+Weight decay here is the classic L2 form (added to the gradient); `adam.py`
+shows why Adam needs the *decoupled* form instead. The arithmetic follows
+torch.optim.SGD op for op, so the two agree to the last bit (the tests check).
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+class SGD(torch.optim.Optimizer):
+    """SGD with optional momentum, dampening, Nesterov and L2 weight decay."""
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False):
+        if lr < 0 or momentum < 0 or weight_decay < 0:
+            raise ValueError(f"SGD: lr={lr}, momentum={momentum}, weight_decay={weight_decay} must all be >= 0")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                sgd_update(p, p.grad, self.state[p], group["lr"], group["momentum"], group["dampening"],
+                           group["weight_decay"], group["nesterov"])
+        return loss
+
+
+def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, lr: float, momentum: float,
+               dampening: float, weight_decay: float, nesterov: bool) -> None:
+    """One SGD step on one parameter, in place. `state` is this parameter's dict (keeps "momentum_buffer")."""
+    # >>> exercise 3.1 sgd_update: g = grad (+ weight_decay*param, out of place); first step buf = g.clone(), then buf = mu*buf + (1-dampening)*g; d = g + mu*buf if nesterov else buf; param -= lr*d
+    # TODO: g = grad (+ weight_decay*param, out of place); first step buf = g.clone(), then buf = mu*buf + (1-dampening)*g; d = g + mu*buf if nesterov else buf; param -= lr*d
+    raise NotImplementedError("exercise 3.1 sgd_update")
+    # <<< exercise 3.1 sgd_update
