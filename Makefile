@@ -7,7 +7,7 @@ export MNC_IMPL := $(IMPL)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges stubs progress \
-        reset hint lint format demo bench bench-tokenizer bench-optim clean
+        reset hint lint format demo demo-gpu profile bench-training bench-tokenizer bench-optim clean
 
 help: ## list the commands
 	@echo "mini-nanochat — learner loop: read the ADR -> fill the stub -> make phaseX.Y -> exercises"
@@ -64,6 +64,18 @@ lint: ## ruff
 
 format: ## ruff --fix
 	$(PYTHON) -m ruff check --fix .
+
+demo: ## corpus -> tokenizer -> shards -> GPT -> report, CPU, offline, <= 10 min on 2 cores (runs/demo/)
+	$(PYTHON) -m phase2_training.demo
+
+demo-gpu: ## the demo pipeline with a bigger model on one GPU (bf16, compile) into runs/demo_gpu/
+	$(PYTHON) -m phase2_training.demo --config examples/demo_gpu.py --out runs/demo_gpu
+
+profile: ## time per training phase, tokens/s, MFU, peak memory (CONFIG=..., STEPS=...)
+	$(PYTHON) tools/profiler/profile_training.py --config $(or $(CONFIG),examples/tiny_model.py) --steps $(or $(STEPS),100)
+
+bench-training: ## time to pass checkpoint 2 on CPU, and demo tokens/s
+	$(PYTHON) -m bench.bench_training
 
 bench-tokenizer: ## tokenizer training + encoding speed vs HF tokenizers / tiktoken (needs .[bench])
 	$(PYTHON) -m bench.bench_tokenizer_train

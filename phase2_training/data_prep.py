@@ -1,0 +1,73 @@
+"""Tokenizer and shards for a run, built once and reused: corpus -> BPE tokenizer -> train/val shards.
+
+    prepare_data(cfg) -> PreparedData(tokenizer, tokenizer_path, data_dir, meta)
+
+Everything lands in `<data_root>/<corpus>-v<vocab>-...` (under runs/, which git
+ignores); a second run with the same settings finds meta.json (written last by
+phase0_tokenizer.data.write_shards, so it marks a complete dataset) and skips
+the work. Phase 0 does all the real work; this module only names and caches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from phase0_tokenizer.corpus import load_documents
+from phase0_tokenizer.data import META, write_shards
+from phase0_tokenizer.tokenizer import Tokenizer
+
+TOKENIZER_FILE = "tokenizer.txt"
+
+
+@dataclass
+class PreparedData:
+    tokenizer: Tokenizer
+    tokenizer_path: Path
+    data_dir: Path
+    meta: dict
+    timings: dict = field(default_factory=dict)   # seconds for tokenizer training and sharding (0 if cached)
+
+    def reference(self) -> dict:
+        """What a checkpoint records about the tokenizer: where it is and its exact bytes' hash."""
+        return {"path": str(self.tokenizer_path), "sha256": file_sha256(self.tokenizer_path),
+                "vocab_size": self.tokenizer.vocab_size}
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def data_dir_for(cfg) -> Path:
+    """The cache folder name spells out every setting that changes the tokens."""
+    mb = "all" if cfg.max_bytes is None else str(cfg.max_bytes)
+    tb = "all" if cfg.tokenizer_bytes is None else str(cfg.tokenizer_bytes)
+    return Path(cfg.data_root) / f"{cfg.corpus}-v{cfg.vocab_size}-bytes{mb}-tok{tb}-val{cfg.val_fraction:g}"
+
+
+def prepare_data(cfg, log=print) -> PreparedData:
+    """Train the tokenizer and write the shards for cfg (corpus, max_bytes, vocab_size, ...), or reuse them."""
+    out = data_dir_for(cfg)
+    tok_path = out / TOKENIZER_FILE
+    if (out / META).is_file() and tok_path.is_file():
+        return PreparedData(Tokenizer.load(tok_path), tok_path, out, json.loads((out / META).read_text()),
+                            {"tokenizer_s": 0.0, "shards_s": 0.0})
+    out.mkdir(parents=True, exist_ok=True)
+    docs = load_documents(cfg.corpus, max_bytes=cfg.max_bytes)
+    text = "\n\n".join(docs)
+    if cfg.tokenizer_bytes is not None:
+        text = text.encode("utf-8")[:cfg.tokenizer_bytes].decode("utf-8", errors="ignore")
+    log(f"training a {cfg.vocab_size}-token BPE tokenizer on {len(text.encode()):,} bytes of {cfg.corpus!r}...")
+    t0 = time.perf_counter()
+    tokenizer = Tokenizer.train(text, cfg.vocab_size)
+    tokenizer.save(tok_path)
+    t1 = time.perf_counter()
+    log(f"  done in {t1 - t0:.1f} s; writing train/val shards of {len(docs)} documents to {out}...")
+    meta = write_shards(tokenizer, docs, out, val_fraction=cfg.val_fraction)
+    t2 = time.perf_counter()
+    n = {split: sum(s["tokens"] for s in shards) for split, shards in meta["splits"].items()}
+    log(f"  {n['train']:,} train + {n['val']:,} val tokens in {t2 - t1:.1f} s")
+    return PreparedData(tokenizer, tok_path, out, meta, {"tokenizer_s": t1 - t0, "shards_s": t2 - t1})

@@ -1,0 +1,78 @@
+"""Where and how the run computes: device choice, seeding, autocast and the RNG states a resume needs.
+
+- pick_device("auto") prefers cuda, then Apple's mps, then cpu; any explicit choice
+  is honoured or refused with the reason (no silent fallback to a 50x slower device).
+- seed_everything seeds Python, NumPy and torch (all devices) from one integer.
+- rng_state()/set_rng_state() capture those generators as plain tensors and lists, so
+  a checkpoint can hold them and still load with torch.load(weights_only=True).
+- autocast_context(dtype, device): the mixed-precision hook phase 3 fills in (fp32 here).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import random
+
+import numpy as np
+import torch
+
+AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def pick_device(preference: str = "auto") -> torch.device:
+    """'auto' -> cuda > mps > cpu; 'cpu' / 'cuda' / 'cuda:1' / 'mps' -> that device, if it exists."""
+    mps = getattr(torch.backends, "mps", None)
+    mps_ok = bool(mps and mps.is_available())
+    if preference == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps" if mps_ok else "cpu")
+    device = torch.device(preference)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device={preference!r} but torch sees no CUDA GPU here (torch {torch.__version__}): "
+                           "use --device=cpu, or --device=auto to take the best available")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise RuntimeError(f"device={preference!r} but only {torch.cuda.device_count()} GPU(s) exist")
+    if device.type == "mps" and not mps_ok:
+        raise RuntimeError("device='mps' but MPS is not available: use --device=cpu or --device=auto")
+    return device
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's random, NumPy's global generator and torch (CPU and every GPU)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds all CUDA devices
+
+
+def rng_state() -> dict:
+    """Every global generator's state, as tensors / lists / ints only (weights_only-loadable)."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {"python": random.getstate(), "torch": torch.get_rng_state(),
+             "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                       "has_gauss": int(has_gauss), "cached": float(cached)}}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore what rng_state() captured (the CUDA part only if this machine has GPUs)."""
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    torch.set_rng_state(state["torch"].cpu())
+    n = state["numpy"]
+    np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
+
+
+def autocast_context(dtype: str, device: torch.device):
+    """A zero-argument factory of the forward pass's precision context: nullcontext for fp32,
+    torch.autocast for bf16/fp16 (weights and optimizer stay fp32; matmuls run in 16 bits)."""
+    if dtype == "fp32":
+        return contextlib.nullcontext
+    if dtype not in AUTOCAST_DTYPES:
+        raise ValueError(f"dtype={dtype!r}: choose fp32, bf16 or fp16")
+    return functools.partial(torch.autocast, device_type=device.type, dtype=AUTOCAST_DTYPES[dtype])

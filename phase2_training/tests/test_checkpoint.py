@@ -1,0 +1,129 @@
+"""Commit 2.4: atomic checkpoint files, safe loading, and a real process killed mid-save."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+import torch
+
+from phase2_training.checkpoint import REQUIRED
+
+
+def _state(step, fill=0.0, size=4):
+    return {"step": step, "model": {"w": torch.full((size,), fill)}, "optimizer": {}, "rng": {}, "loader": {},
+            "config": {}, "model_config": {}, "tokenizer": {}}
+
+
+@pytest.mark.commit("2.4", "atomic_save")
+def test_atomic_save_round_trips_and_leaves_no_temp_file(impl, tmp_path):
+    ckpt = impl("phase2_training.checkpoint")
+    path = tmp_path / "a" / "step_000001.pt"   # the folder does not exist yet
+    ckpt.atomic_save({"w": torch.arange(5.0), "step": 1}, path)
+    loaded = torch.load(path, weights_only=True)
+    assert torch.equal(loaded["w"], torch.arange(5.0)) and loaded["step"] == 1
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+@pytest.mark.commit("2.4", "atomic_save")
+def test_failed_save_keeps_the_previous_file_intact(impl, tmp_path, monkeypatch):
+    ckpt = impl("phase2_training.checkpoint")
+    path = tmp_path / "step_000001.pt"
+    ckpt.atomic_save({"version": 1}, path)
+    real_save = torch.save
+
+    def crash_halfway(obj, f, *args, **kwargs):  # write some bytes, then die like a full disk or a kill would
+        real_save(obj, f, *args, **kwargs)
+        (f if hasattr(f, "truncate") else open(f, "r+b")).truncate(10)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", crash_halfway)
+    with pytest.raises(OSError):
+        ckpt.atomic_save({"version": 2}, path)
+    monkeypatch.undo()
+    assert torch.load(path, weights_only=True) == {"version": 1}
+
+
+@pytest.mark.commit("2.4")
+def test_save_checkpoint_keeps_only_the_newest_and_loads_weights_only(tmp_path):
+    from phase2_training.checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint, save_checkpoint
+    for step in (10, 20, 30):
+        save_checkpoint(tmp_path, _state(step, fill=step), keep=2)
+    assert [s for s, _ in list_checkpoints(tmp_path)] == [20, 30]
+    state = load_checkpoint(latest_checkpoint(tmp_path))
+    assert state["step"] == 30 and state["model"]["w"][0].item() == 30.0
+    assert load_checkpoint(tmp_path)["step"] == 30                     # a folder means its newest checkpoint
+    assert set(REQUIRED) <= set(state)
+
+
+@pytest.mark.commit("2.4")
+def test_load_refuses_corrupt_foreign_and_code_carrying_files(tmp_path):
+    from phase2_training.checkpoint import CheckpointError, load_checkpoint
+    (tmp_path / "step_000001.pt").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_checkpoint(tmp_path / "step_000001.pt")
+    torch.save({"config": {}, "model": {}}, tmp_path / "gpt.pt")
+    with pytest.raises(CheckpointError, match="not a"):
+        load_checkpoint(tmp_path / "gpt.pt")
+    torch.save({"format": "x", "evil": _Gadget()}, tmp_path / "evil.pt")  # weights_only refuses the class
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_checkpoint(tmp_path / "evil.pt")
+    with pytest.raises(CheckpointError, match="no checkpoint"):
+        load_checkpoint(tmp_path / "missing.pt")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CheckpointError, match="train first"):
+        load_checkpoint(tmp_path / "empty")
+
+
+class _Gadget:
+    pass
+
+
+CHILD = textwrap.dedent("""
+    import sys, torch
+    from phase2_training.checkpoint import save_checkpoint
+    directory = sys.argv[1]
+    big = 2_000_000   # 8 MB per tensor, 4 tensors: a save takes a noticeable moment
+    for version in range(1, 10_000):
+        state = {"step": 1, "model": {f"w{i}": torch.full((big,), float(version)) for i in range(4)},
+                 "optimizer": {}, "rng": {}, "loader": {}, "config": {"version": version}, "model_config": {},
+                 "tokenizer": {}}
+        save_checkpoint(directory, state)
+        if version == 1:
+            print("first save done", flush=True)
+""")
+
+
+@pytest.mark.commit("2.4")
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
+def test_kill_during_save_leaves_the_previous_checkpoint_intact(tmp_path):
+    """A real child process saves again and again; SIGKILL it while a temp file is being written."""
+    from phase2_training.checkpoint import load_checkpoint, remove_stale_temp_files
+    for attempt in range(5):
+        directory = tmp_path / f"try{attempt}"
+        child = subprocess.Popen([sys.executable, "-c", CHILD, str(directory)], stdout=subprocess.PIPE, text=True,
+                                 env={**os.environ, "PYTHONPATH": os.getcwd()})
+        try:
+            assert child.stdout.readline().strip() == "first save done"
+            deadline = time.monotonic() + 60
+            while not list(directory.glob(".step_*.tmp-*")) and time.monotonic() < deadline:
+                time.sleep(0.0005)
+            child.send_signal(signal.SIGKILL)  # no cleanup handlers run: like a power cut for this process
+            child.wait(timeout=30)
+        finally:
+            if child.poll() is None:
+                child.kill()
+            child.stdout.close()
+        temps = list(directory.glob(".step_*.tmp-*"))
+        if not temps:
+            continue  # the save finished between our check and the kill: try again
+        state = load_checkpoint(directory / "step_000001.pt")
+        version = state["config"]["version"]
+        assert version >= 1
+        assert all(torch.equal(t, torch.full_like(t, float(version))) for t in state["model"].values())
+        assert remove_stale_temp_files(directory) == temps
+        return
+    pytest.fail("never caught the child mid-save in 5 attempts")

@@ -1,0 +1,72 @@
+"""Commit 2.2: config files, --key=value overrides, and errors that name the fix."""
+
+import pytest
+
+from phase2_training.config import ConfigError, TrainConfig, apply_overrides, load_config
+
+
+@pytest.mark.commit("2.2")
+@pytest.mark.parametrize("path", ["examples/tiny_model.py", "examples/demo_cpu.py", "examples/demo_gpu.py"])
+def test_example_configs_load(path):
+    cfg = load_config(path)
+    assert isinstance(cfg, TrainConfig) and cfg.max_steps > 0
+
+
+@pytest.mark.commit("2.2")
+def test_overrides_are_parsed_with_the_field_type():
+    cfg = load_config("examples/tiny_model.py", ["--lr=1e-3", "--max_steps=20", "--resume", "--max_bytes=none",
+                                                 "--progress=false", "--model_overrides={'mlp': 'gelu'}"])
+    assert (cfg.lr, cfg.max_steps, cfg.resume, cfg.max_bytes, cfg.progress) == (1e-3, 20, True, None, False)
+    assert cfg.model_overrides == {"mlp": "gelu"}
+    assert isinstance(cfg.max_steps, int)
+
+
+@pytest.mark.commit("2.2")
+@pytest.mark.parametrize("arg,message", [
+    ("--lerning_rate=1e-3", "did you mean 'lr'"),
+    ("--learning_rate=1e-3", "did you mean 'lr'"),        # nanoGPT's name
+    ("--max_iters=10", "did you mean 'max_steps'"),
+    ("--lr=fast", "expected float"),
+    ("--max_steps=2.5", "expected int"),
+    ("--max_steps=0", "positive integer"),
+    ("--lr=-1", "positive number"),
+    ("--schedule=linear", "choose one of cosine, wsd, constant"),
+    ("--dtype=fp8", "choose one of fp32, bf16, fp16"),
+    ("--resume=maybe", "boolean"),
+    ("--lr", "needs a value"),
+    ("lr=3", "--key=value"),
+    ("--warmup_steps=5000", "lower warmup_steps"),
+    ("--n_embd=130", "not divisible by n_head"),
+])
+def test_bad_overrides_raise_a_clear_error(arg, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config("examples/tiny_model.py", [arg])
+
+
+@pytest.mark.commit("2.2")
+def test_config_file_errors_name_the_fix(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.py")
+    (tmp_path / "no_config.py").write_text("x = 1\n")
+    with pytest.raises(ConfigError, match="must define `config = TrainConfig"):
+        load_config(tmp_path / "no_config.py")
+    (tmp_path / "typo.py").write_text("from phase2_training.config import TrainConfig\n"
+                                      "config = TrainConfig(max_step=10)\n")
+    with pytest.raises(ConfigError, match="did you mean 'max_steps'"):
+        load_config(tmp_path / "typo.py")
+
+
+@pytest.mark.commit("2.2")
+def test_overrides_do_not_change_the_original():
+    base = TrainConfig()
+    new = apply_overrides(base, ["--lr=0.5"])
+    assert base.lr != 0.5 and new.lr == 0.5
+
+
+@pytest.mark.commit("2.2")
+def test_train_cli_reports_config_errors_with_exit_status_2(capsys):
+    from phase2_training.train import main
+    assert main(["--config", "examples/tiny_model.py", "--lerning_rate=1"]) == 2
+    assert "did you mean 'lr'" in capsys.readouterr().err
+    assert main(["--help"]) == 0
+    assert "--max_steps" in capsys.readouterr().out

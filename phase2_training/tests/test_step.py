@@ -1,0 +1,115 @@
+"""Commit 2.3: one optimizer step with gradient accumulation, and the NaN guard."""
+
+import contextlib
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class TinyLM(nn.Module):
+    """Embedding -> tanh -> linear head: a language model in three lines, (logits, loss) like GPT."""
+
+    def __init__(self, vocab=11, dim=8, poison=False):
+        super().__init__()
+        torch.manual_seed(0)
+        self.emb, self.head, self.poison = nn.Embedding(vocab, dim), nn.Linear(dim, vocab), poison
+
+    def forward(self, x, y=None):
+        logits = self.head(torch.tanh(self.emb(x)))
+        loss = None if y is None else F.cross_entropy(logits.flatten(0, 1), y.flatten())
+        return logits, loss * float("inf") if self.poison else loss
+
+
+def _batch(n, seed, T=6, vocab=11):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(vocab, (n, T), generator=g), torch.randint(vocab, (n, T), generator=g)
+
+
+def _grads(model):
+    return [p.grad.clone() for p in model.parameters()]
+
+
+@pytest.mark.commit("2.3", "accumulate")
+def test_accumulated_micro_batches_equal_one_big_batch(impl):
+    step = impl("phase2_training.step")
+    x, y = _batch(8, 0)
+    big, acc = TinyLM(), TinyLM()
+    opt_big = torch.optim.SGD(big.parameters(), lr=0.5)  # SGD: a gradient n times too big shows in the weights
+    opt_acc = torch.optim.SGD(acc.parameters(), lr=0.5)
+    r_big = step.train_step(big, opt_big, [(x, y)])
+    r_acc = step.train_step(acc, opt_acc, [(x[i:i + 2], y[i:i + 2]) for i in range(0, 8, 2)])
+    for a, b in zip(_grads(acc), _grads(big)):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    for a, b in zip(acc.parameters(), big.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert r_acc.loss == pytest.approx(r_big.loss, rel=1e-5)  # the mean of equal-sized micro-batch means
+
+
+@pytest.mark.commit("2.3", "accumulate")
+def test_each_step_starts_from_zero_gradients(impl):
+    step = impl("phase2_training.step")
+    model, ref = TinyLM(), TinyLM()
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    a, b = _batch(4, 1), _batch(4, 2)
+    step.train_step(model, opt, [a])
+    step.train_step(model, opt, [b])
+    # the reference: the same two updates, computed by hand with fresh gradients each time
+    for x, y in (a, b):
+        ref.zero_grad()
+        ref(x, y)[1].backward()
+        with torch.no_grad():
+            for p in ref.parameters():
+                p -= 0.5 * p.grad
+    for p, q in zip(model.parameters(), ref.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.commit("2.3", "accumulate")
+def test_step_returns_mean_micro_batch_loss_and_clips(impl):
+    step = impl("phase2_training.step")
+    model = TinyLM()
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)
+    batches = [_batch(2, s) for s in (3, 4)]
+    expected = sum(model(x, y)[1].item() for x, y in batches) / 2
+    result = step.train_step(model, opt, batches, grad_clip=1e-3)
+    assert result.loss == pytest.approx(expected, rel=1e-5)
+    assert result.grad_norm > 1e-3
+    assert torch.cat([p.grad.flatten() for p in model.parameters()]).norm().item() == pytest.approx(1e-3, rel=1e-3)
+
+
+@pytest.mark.commit("2.3")
+def test_nan_loss_raises_before_the_update():
+    from phase2_training.step import NonFiniteLossError, train_step
+    model = TinyLM(poison=True)
+    before = [p.detach().clone() for p in model.parameters()]
+    opt = torch.optim.AdamW(model.parameters(), lr=0.1)
+    with pytest.raises(NonFiniteLossError, match="loss is"):
+        train_step(model, opt, [_batch(2, 5)], grad_clip=1.0)
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before)), "weights must stay as they were"
+
+
+@pytest.mark.commit("2.3")
+def test_no_sync_is_used_on_all_but_the_last_micro_batch():
+    from phase2_training.step import train_step
+
+    class DDPLike(TinyLM):
+        skipped = 0
+
+        @contextlib.contextmanager
+        def no_sync(self):
+            DDPLike.skipped += 1
+            yield
+
+    model = DDPLike()
+    train_step(model, torch.optim.SGD(model.parameters(), lr=0.1), [_batch(1, s) for s in range(4)])
+    assert DDPLike.skipped == 3
+
+
+@pytest.mark.commit("2.3")
+def test_empty_step_is_an_error():
+    from phase2_training.step import train_step
+    model = TinyLM()
+    with pytest.raises(ValueError, match="at least one"):
+        train_step(model, torch.optim.SGD(model.parameters(), lr=0.1), [])
