@@ -63,7 +63,7 @@ class MemoryEstimate:
 
 def activation_values_per_token(config) -> int:
     """Values autograd keeps per token for one forward pass of phase1_model.GPT (see the module docstring)."""
-    # >>> exercise 3.3 activation_values_per_token: per layer: 2 norms (input C + stats, output C), qkv (C + 2*kv_dim), SDPA (C + n_head), RoPE (+C + kv_dim), QK-norm (+C + kv_dim + n_head + n_kv_head), MLP (2h, SwiGLU 5h); times n_layer; plus final norm (2C + stats), logits V, token ids (2 int64 = 4 float32 slots)
+    # >>> exercise 3.3 activation_values_per_token: sum, per layer, what autograd saves: norms, qkv, attention, RoPE, QK-norm, MLP; then final norm + logits
     C, h, H, Hkv = config.n_embd, config.mlp_hidden, config.n_head, config.n_kv_head
     kv_dim = Hkv * config.head_dim
     stats = 2 if config.norm == "layernorm" else 1          # mean and rstd, or rstd

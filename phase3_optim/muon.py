@@ -54,7 +54,7 @@ def newton_schulz(G: torch.Tensor, steps: int = 5, coefficients: tuple[float, fl
     Works on a batch of same-shape matrices at once (leading dims)."""
     if G.ndim < 2:
         raise ValueError(f"newton_schulz needs a matrix (or a batch of them), got shape {tuple(G.shape)}")
-    # >>> exercise 3.2 newton_schulz: X = G in dtype; transpose when m > n (iterate on the small Gram matrix); X /= max(||X||_F, eps) per matrix; repeat: A = X X^T, B = b A + c A A, X = a X + B X; transpose back
+    # >>> exercise 3.2 newton_schulz: transpose tall G; normalise by the Frobenius norm; repeat X = aX + (bA + cA^2)X with A = X X^T; transpose back
     a, b, c = coefficients
     X = G.to(dtype or G.dtype)
     tall = G.size(-2) > G.size(-1)
@@ -84,7 +84,7 @@ def adjusted_lr(lr: float, shape: torch.Size, adjust_lr_fn: str) -> float:
 
 def muon_momentum(grad: torch.Tensor, buf: torch.Tensor, momentum: float, nesterov: bool) -> torch.Tensor:
     """Update the momentum buffer in place (an EMA of gradients) and return the direction to orthogonalize."""
-    # >>> exercise 3.2 muon_momentum: buf.lerp_(grad, 1 - momentum); Nesterov looks ahead: return grad.lerp(buf, momentum), else buf
+    # >>> exercise 3.2 muon_momentum: buf moves toward grad by (1 - momentum); Nesterov returns grad moved toward buf, else buf itself
     buf.lerp_(grad, 1 - momentum)
     return grad.lerp(buf, momentum) if nesterov else buf
     # <<< exercise 3.2 muon_momentum

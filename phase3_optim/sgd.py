@@ -50,7 +50,7 @@ class SGD(torch.optim.Optimizer):
 def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, lr: float, momentum: float,
                dampening: float, weight_decay: float, nesterov: bool) -> None:
     """One SGD step on one parameter, in place. `state` is this parameter's dict (keeps "momentum_buffer")."""
-    # >>> exercise 3.1 sgd_update: g = grad (+ weight_decay*param, out of place); first step buf = g.clone(), then buf = mu*buf + (1-dampening)*g; d = g + mu*buf if nesterov else buf; param -= lr*d
+    # >>> exercise 3.1 sgd_update: g = grad (+ wd*param); buf = g first, then mu*buf + (1-dampening)*g; Nesterov uses g + mu*buf; param -= lr*d
     if weight_decay != 0:
         grad = grad.add(param, alpha=weight_decay)  # out of place: never touch p.grad
     if momentum != 0:

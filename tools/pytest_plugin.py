@@ -89,7 +89,8 @@ def pytest_collection_modifyitems(session, config, items):
     for item in items:
         commit, exercise = commit_marker(item)
         if commit is None and _in_phase_package(item):
-            raise pytest.UsageError(f"{item.nodeid} has no @pytest.mark.commit('X.Y'): every phase test names its commit")
+            raise pytest.UsageError(f"{item.nodeid} has no @pytest.mark.commit('X.Y'): "
+                                    "every phase test names its commit")
         if exercise is not None and f"{commit} {exercise}" not in known:
             raise pytest.UsageError(f"{item.nodeid} is tagged with exercise '{commit} {exercise}', "
                                     "but no reference module has that '# >>> exercise' region")

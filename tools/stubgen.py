@@ -14,7 +14,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from tools.exercises import REPO_ROOT, Exercise, module_name, parse_regions, phase_packages, reference_modules, stub_body
+from tools.exercises import (
+    REPO_ROOT,
+    Exercise,
+    module_name,
+    parse_regions,
+    phase_packages,
+    reference_modules,
+    stub_body,
+)
 
 HEADER = ('# Learner stub GENERATED from {ref} by `make stubs`. Write your code between the\n'
           '# `# >>> exercise` / `# <<< exercise` markers; `make reset EX=...` restores a region.\n')

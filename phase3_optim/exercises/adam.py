@@ -104,8 +104,8 @@ def apply_weight_decay(param: torch.Tensor, grad: torch.Tensor, lr: float, weigh
     decoupled (AdamW): shrink the weights directly, param *= 1 - lr*wd, gradient unchanged.
     coupled (Adam + L2): return grad + wd*param (a new tensor: never modify p.grad in place).
     """
-    # >>> exercise 3.1 weight_decay: if wd == 0 return grad; decoupled: param.mul_(1 - lr*wd) and return grad; else return grad.add(param, alpha=wd)
-    # TODO: if wd == 0 return grad; decoupled: param.mul_(1 - lr*wd) and return grad; else return grad.add(param, alpha=wd)
+    # >>> exercise 3.1 weight_decay: wd == 0: grad as is; decoupled: shrink param by (1 - lr*wd); L2: add wd*param to the grad
+    # TODO: wd == 0: grad as is; decoupled: shrink param by (1 - lr*wd); L2: add wd*param to the grad
     raise NotImplementedError("exercise 3.1 weight_decay")
     # <<< exercise 3.1 weight_decay
 
@@ -114,8 +114,8 @@ def adam_update(param: torch.Tensor, grad: torch.Tensor, exp_avg: torch.Tensor, 
                 step: int, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
                 decoupled: bool) -> None:
     """One Adam(W) step on one parameter, in place. `step` is t, already counting this step (1 on the first)."""
-    # >>> exercise 3.1 adam_update: grad = apply_weight_decay(...); m.lerp_(g, 1-b1); v.mul_(b2).addcmul_(g, g, value=1-b2); denom = v.sqrt()/sqrt(1-b2^t) + eps; param.addcdiv_(m, denom, value=-lr/(1-b1^t))
-    # TODO: grad = apply_weight_decay(...); m.lerp_(g, 1-b1); v.mul_(b2).addcmul_(g, g, value=1-b2); denom = v.sqrt()/sqrt(1-b2^t) + eps; param.addcdiv_(m, denom, value=-lr/(1-b1^t))
+    # >>> exercise 3.1 adam_update: decay; m, v as running means of g and g*g; divide each by its bias correction; step -lr * m_hat/(sqrt(v_hat)+eps)
+    # TODO: decay; m, v as running means of g and g*g; divide each by its bias correction; step -lr * m_hat/(sqrt(v_hat)+eps)
     raise NotImplementedError("exercise 3.1 adam_update")
     # <<< exercise 3.1 adam_update
 
@@ -124,7 +124,7 @@ def adam_foreach(params: list[torch.Tensor], grads: list[torch.Tensor], exp_avgs
                  exp_avg_sqs: list[torch.Tensor], steps: list[int], lr: float, beta1: float, beta2: float,
                  eps: float, weight_decay: float, decoupled: bool) -> None:
     """`adam_update` for a whole list of tensors at once with `torch._foreach_*` ops (same math, same order)."""
-    # >>> exercise 3.1 adam_foreach: the same stages as adam_update, each one torch._foreach_* call over the lists (mul_, add, lerp_, mul_, addcmul_, sqrt, div_, add_, addcdiv_ with per-tensor scalars)
-    # TODO: the same stages as adam_update, each one torch._foreach_* call over the lists (mul_, add, lerp_, mul_, addcmul_, sqrt, div_, add_, addcdiv_ with per-tensor scalars)
+    # >>> exercise 3.1 adam_foreach: the same stages as adam_update, each stage one torch._foreach_* call over all tensors at once
+    # TODO: the same stages as adam_update, each stage one torch._foreach_* call over all tensors at once
     raise NotImplementedError("exercise 3.1 adam_foreach")
     # <<< exercise 3.1 adam_foreach

@@ -89,8 +89,8 @@ class LossScaler:
             return False
         if id(optimizer) in self._found_inf:
             raise RuntimeError("unscale_() was already called on this optimizer since the last update()")
-        # >>> exercise 3.3 unscale: grads = every p.grad in optimizer.param_groups; multiply each by 1/scale in place; found_inf = any gradient not finite; record it in self._found_inf[id(optimizer)] and return it
-        # TODO: grads = every p.grad in optimizer.param_groups; multiply each by 1/scale in place; found_inf = any gradient not finite; record it in self._found_inf[id(optimizer)] and return it
+        # >>> exercise 3.3 unscale: multiply every grad by 1/scale in place; remember for this optimizer whether any grad is inf/NaN; return it
+        # TODO: multiply every grad by 1/scale in place; remember for this optimizer whether any grad is inf/NaN; return it
         raise NotImplementedError("exercise 3.3 unscale")
         # <<< exercise 3.3 unscale
 
@@ -110,8 +110,8 @@ class LossScaler:
             return
         found_inf = any(self._found_inf.values())
         self._found_inf.clear()
-        # >>> exercise 3.3 update_scale: on found_inf: scale *= backoff_factor, tracker = 0; else tracker += 1 and when it reaches growth_interval: scale *= growth_factor, tracker = 0
-        # TODO: on found_inf: scale *= backoff_factor, tracker = 0; else tracker += 1 and when it reaches growth_interval: scale *= growth_factor, tracker = 0
+        # >>> exercise 3.3 update_scale: inf seen: scale *= backoff, reset the counter; else count clean steps, every growth_interval: scale *= growth
+        # TODO: inf seen: scale *= backoff, reset the counter; else count clean steps, every growth_interval: scale *= growth
         raise NotImplementedError("exercise 3.3 update_scale")
         # <<< exercise 3.3 update_scale
         if not math.isfinite(self.scale_value) or self.scale_value == 0.0:
