@@ -7,7 +7,7 @@ export MNC_IMPL := $(IMPL)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges stubs progress \
-        reset hint lint format demo demo-gpu profile bench-training bench-tokenizer bench-optim clean
+        reset hint lint format demo demo-gpu profile scaling bench-model bench-training bench-tokenizer bench-optim clean
 
 help: ## list the commands
 	@echo "mini-nanochat — learner loop: read the ADR -> fill the stub -> make phaseX.Y -> exercises"
@@ -73,6 +73,12 @@ demo-gpu: ## the demo pipeline with a bigger model on one GPU (bf16, compile) in
 
 profile: ## time per training phase, tokens/s, MFU, peak memory (CONFIG=..., STEPS=...)
 	$(PYTHON) tools/profiler/profile_training.py --config $(or $(CONFIG),examples/tiny_model.py) --steps $(or $(STEPS),100)
+
+scaling: ## weak-scaling efficiency for 1..N processes under torchrun (NPROC=1,2)
+	$(PYTHON) -m phase4_distributed.scaling --nproc $(or $(NPROC),1,2)
+
+bench-model: ## training-step and KV-cache speed vs HF GPT-2 (needs .[bench]: transformers)
+	$(PYTHON) -m bench.bench_model
 
 bench-training: ## time to pass checkpoint 2 on CPU, and demo tokens/s
 	$(PYTHON) -m bench.bench_training

@@ -101,15 +101,23 @@ class Trainer:
 
     # ---- checkpoints (2.4) ------------------------------------------------------------------------
     def state(self) -> dict:
-        return {"step": self.step, "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+        """Everything a bit-identical resume needs. With several ranks every rank must call this:
+        gathering FSDP shards or ZeRO-1 optimizer shards is a collective (ADR 018)."""
+        if self.world_size > 1:
+            from phase4_distributed.checkpoint import model_state_dict, optimizer_state_dict  # lazy: phase 4
+            model_sd, optim_sd = model_state_dict(self.model), optimizer_state_dict(self.model, self.optimizer)
+        else:
+            model_sd, optim_sd = self.model.state_dict(), self.optimizer.state_dict()
+        return {"step": self.step, "model": model_sd, "optimizer": optim_sd,
                 "rng": rng_state(), "loader": self.loader.state_dict(), "config": self.cfg.to_dict(),
                 "model_config": self.model_config.to_dict(), "tokenizer": self.data.reference(),
                 "metrics": {"tokens_seen": self.tokens_seen, "elapsed_s": self.elapsed, **self.last}}
 
     def save(self) -> Path | None:
+        state = self.state()  # on every rank (collectives), then only rank 0 writes
         if not self.is_master:
             return None
-        return save_checkpoint(self.ckpt_dir, self.state(), keep=self.cfg.keep_checkpoints)
+        return save_checkpoint(self.ckpt_dir, state, keep=self.cfg.keep_checkpoints)
 
     def resume(self) -> None:
         remove_stale_temp_files(self.ckpt_dir)  # leftovers of a save that was killed
@@ -124,8 +132,12 @@ class Trainer:
         if state["tokenizer"]["sha256"] != file_sha256(self.data.tokenizer_path):
             raise CheckpointError(f"{path} was trained with another tokenizer than {self.data.tokenizer_path}: "
                                   "resume with the same corpus/vocab settings")
-        load_weights(self.model, state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        if self.world_size > 1:
+            from phase4_distributed.checkpoint import load_state  # lazy: phase 4
+            load_state(self.model, self.optimizer, state["model"], state["optimizer"])
+        else:
+            load_weights(self.model, state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
         self.loader.load_state_dict(state["loader"])
         set_rng_state(state["rng"])
         self.step = state["step"]
@@ -177,8 +189,9 @@ class Trainer:
                         if metrics:
                             metrics.log({"kind": "val", "step": self.step, "loss": val["loss"], "bpb": val["bpb"],
                                          "tokens": self.tokens_seen})
-                        progress.print(f"step {self.step:>6}: train {result.loss:.4f}  val {val['loss']:.4f}  "
-                                       f"val bpb {val['bpb']:.4f}  lr {lr:.2e}")
+                        if self.is_master:
+                            progress.print(f"step {self.step:>6}: train {result.loss:.4f}  val {val['loss']:.4f}  "
+                                           f"val bpb {val['bpb']:.4f}  lr {lr:.2e}")
                     if (cfg.checkpoint_interval and self.step % cfg.checkpoint_interval == 0) \
                             or self.step == cfg.max_steps:
                         self.save()

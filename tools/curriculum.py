@@ -61,9 +61,13 @@ COMMITS = {c.id: c for c in [
             "docs/papers/muon-scalable-2025.md")),
     Commit("3.3", "Mixed precision and speed",
            ("phase3_optim/adrs/015-bf16-vs-fp16.md", "docs/papers/mixed-precision-2017.md")),
-    Commit("4.1", "Collectives with torchrun", ()),
-    Commit("4.2", "DDP and ZeRO", ()),
-    Commit("4.3", "FSDP and scaling", ()),
+    Commit("4.1", "Collectives with torchrun",
+           ("phase4_distributed/README.md", "phase4_distributed/adrs/018-what-rank-0-owns.md",
+            "docs/papers/ddp-2020.md")),
+    Commit("4.2", "DDP and ZeRO",
+           ("phase4_distributed/adrs/017-accumulation-with-no-sync.md",
+            "phase4_distributed/adrs/016-ddp-vs-zero-vs-fsdp.md", "docs/papers/zero-2020.md")),
+    Commit("4.3", "FSDP and scaling", ("docs/papers/fsdp-2023.md",)),
 ]}
 
 

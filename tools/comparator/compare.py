@@ -27,7 +27,7 @@ if __package__ in (None, ""):  # run as a file: make `tools.comparator` importab
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tools.comparator.features import FEATURES  # noqa: E402
-from tools.comparator.inventory import Match, Source, load_source, match_definitions  # noqa: E402
+from tools.comparator.inventory import DEFAULT_EXCLUDE, Match, Source, load_source, match_definitions  # noqa: E402
 
 
 def size_rows(ours: Source, theirs: Source) -> list[tuple[str, str, str]]:
@@ -80,8 +80,9 @@ def definition_rows(matches: list[Match], show_files: bool, methods: bool = True
     return rows
 
 
-def compare(ours_path: str, theirs_path: str, threshold: float = 0.6) -> tuple[Source, Source, list[Match]]:
-    ours, theirs = load_source(ours_path), load_source(theirs_path)
+def compare(ours_path: str, theirs_path: str, threshold: float = 0.6,
+            exclude=DEFAULT_EXCLUDE) -> tuple[Source, Source, list[Match]]:
+    ours, theirs = load_source(ours_path, exclude), load_source(theirs_path, exclude)
     return ours, theirs, match_definitions(ours.definitions, theirs.definitions, threshold)
 
 
@@ -140,10 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--markdown", action="store_true", help="print markdown tables instead of rich tables")
     p.add_argument("--no-methods", action="store_true", help="list classes and functions only, not methods")
     p.add_argument("--threshold", type=float, default=0.6, help="minimum similarity to pair two names (0..1)")
+    p.add_argument("--exclude", default=",".join(DEFAULT_EXCLUDE),
+                   help="comma-separated sub-folder names to skip in a folder (default: %(default)s; '' = none)")
     p.add_argument("--names", nargs=2, metavar=("OURS", "THEIRS"), help="column titles (default: the paths)")
     args = p.parse_args(argv)
     try:
-        ours, theirs, matches = compare(args.ours, args.theirs, args.threshold)
+        exclude = tuple(x for x in args.exclude.split(",") if x)
+        ours, theirs, matches = compare(args.ours, args.theirs, args.threshold, exclude)
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

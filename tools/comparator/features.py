@@ -45,8 +45,8 @@ FEATURES: list[Feature] = [
     Feature("learned_pos", "learned absolute positions", _words("wpe", "pos_embedding", "position_embeddings?")),
     Feature("kv_cache", "KV cache", _words(r"kv_?cache", "past_key_values?", "layer_past", "use_cache",
                                            "k_cache", "cache_k", "insert_kv")),
-    Feature("sdpa", "fused attention (SDPA / flash)", _words("scaled_dot_product_attention", r"flash_attn\w*",
-                                                             "flash_attention", "sdpa", "flex_attention")),
+    Feature("sdpa", "fused attention (SDPA / flash)", _words(r"flash_attn\w*", "flash_attention", "sdpa",
+                                                             "flex_attention"), "sdpa"),
     Feature("qk_norm", "QK-norm", _words(r"qk_?norm", "q_norm", "k_norm", "query_norm", "key_norm"), "qk_norm"),
     Feature("gqa", "GQA / MQA (fewer KV heads)", _words(r"n_kv_heads?", r"num_kv_heads?", "num_key_value_heads",
                                                         "repeat_kv", "enable_gqa")),
@@ -82,7 +82,8 @@ def _snake(name: str) -> str:
 
 
 def _identifiers(tree: ast.AST):
-    """Yield (identifier, lineno) for every name-like thing in the tree."""
+    """Yield (identifier, lineno) for every name-like thing in the tree (imports left out: a name that is
+    imported and used shows up where it is used, a better place to point the reader at)."""
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Name):
@@ -95,8 +96,6 @@ def _identifiers(tree: ast.AST):
             yield node.arg, line
         elif isinstance(node, ast.keyword) and node.arg:
             yield node.arg, getattr(node.value, "lineno", 0)
-        elif isinstance(node, ast.alias):
-            yield node.asname or node.name.rsplit(".", 1)[-1], line
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"\w{2,40}", node.value):
             yield node.value, line  # e.g. attn_implementation="sdpa"
 
@@ -175,6 +174,15 @@ def _shape_tied(tree):
                     yield node.lineno, f"{ast.unparse(target)} = {ast.unparse(node.value)}"
 
 
+def _shape_sdpa(tree):
+    # F.scaled_dot_product_attention(...) / torch.nn.functional.scaled_dot_product_attention(...): the fused
+    # kernel, as an attribute call, so a from-scratch function that borrows the name does not count
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "scaled_dot_product_attention":
+            yield node.lineno, f"{ast.unparse(node.func)}(...)"
+
+
 def _shape_compile(tree):
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile" \
@@ -183,7 +191,8 @@ def _shape_compile(tree):
 
 
 _SHAPES = {"qk_norm": _shape_qk_norm, "softcap": _shape_softcap, "rmsnorm": _shape_rmsnorm,
-           "swiglu": _shape_swiglu, "relu2": _shape_relu2, "tied": _shape_tied, "compile": _shape_compile}
+           "swiglu": _shape_swiglu, "relu2": _shape_relu2, "tied": _shape_tied, "compile": _shape_compile,
+           "sdpa": _shape_sdpa}
 
 
 def detect_features(tree: ast.AST, file: str) -> dict[str, list[Evidence]]:

@@ -26,6 +26,8 @@ from pathlib import Path
 from tools.comparator.features import FEATURE_KEYS, Evidence, detect_features
 
 SKIP_DIRS = {".git", "__pycache__", ".venv", "venv", "node_modules", "build", "dist", ".eggs"}
+# Left out of a folder by default: tests, and this course's generated learner stubs (copies of the code).
+DEFAULT_EXCLUDE = ("tests", "test", "exercises")
 _BODY_CAP = 300  # node types compared per body: enough to tell bodies apart, cheap enough for big folders
 
 
@@ -89,20 +91,24 @@ def _definition(node, kind: str, file: str) -> Definition:
     return d
 
 
-def _python_files(path: Path) -> list[Path]:
+def _python_files(path: Path, exclude) -> list[Path]:
     if path.is_file():
         return [path]
-    return sorted(p for p in path.rglob("*.py") if not SKIP_DIRS.intersection(p.relative_to(path).parts))
+    skip = SKIP_DIRS | set(exclude)
+    return sorted(p for p in path.rglob("*.py")
+                  if not skip.intersection(p.relative_to(path).parts[:-1])
+                  and not (("tests" in exclude or "test" in exclude) and p.name.startswith("test_")))
 
 
-def load_source(path: str | Path) -> Source:
-    """Parse a Python file, or every .py file under a folder. Raises FileNotFoundError with the fix."""
+def load_source(path: str | Path, exclude=DEFAULT_EXCLUDE) -> Source:
+    """Parse a Python file, or every .py file under a folder except those in `exclude`d sub-folders
+    (and test_*.py files while tests are excluded). Raises FileNotFoundError / ValueError with the fix."""
     root = Path(path)
     if not root.exists():
         raise FileNotFoundError(f"{root}: no such file or folder; give a .py file or a folder of Python sources")
     if root.is_file() and root.suffix != ".py":
         raise ValueError(f"{root}: not a .py file; give a Python source file or a folder")
-    files = _python_files(root)
+    files = _python_files(root, exclude)
     if not files:
         raise ValueError(f"{root}: no .py files found under this folder")
     base = root.parent if root.is_file() else root
@@ -126,12 +132,19 @@ def load_source(path: str | Path) -> Source:
                 src.definitions.append(_definition(node, "function", rel))
         for key, evidence in detect_features(tree, rel).items():
             src.features[key] += evidence
+    for evidence in src.features.values():  # __init__.py re-exports last: point at the code, not the export
+        evidence.sort(key=lambda e: (Path(e.file).name == "__init__.py", e.file, e.line))
     return src
 
 
 def name_similarity(a: str, b: str) -> float:
-    norm = lambda s: s.lower().replace("_", "")
-    return difflib.SequenceMatcher(None, norm(a), norm(b)).ratio()
+    """difflib ratio of the names without case and underscores; one name inside the other
+    (`MLP` in `ReLU2MLP`, `norm` in `rms_norm`) counts at least 0.7."""
+    a, b = a.lower().replace("_", "").strip(), b.lower().replace("_", "").strip()
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    if min(len(a), len(b)) >= 3 and (a in b or b in a):
+        ratio = max(ratio, 0.7)
+    return ratio
 
 
 def body_similarity(a: Definition, b: Definition) -> float:

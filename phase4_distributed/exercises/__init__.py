@@ -1,0 +1,1 @@
+"""Learner stubs: generated from the reference modules by `make stubs`."""

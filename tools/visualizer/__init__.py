@@ -1,0 +1,1 @@
+"""Seed tool: attention heatmaps of a trained checkpoint (show_attention.py)."""
