@@ -9,8 +9,8 @@ import argparse
 import sys
 
 from tools.curriculum import commit_info
-from tools.exercises import REPO_ROOT, find_exercises, select
-from tools.impl import is_todo
+from tools.exercises import find_exercises, select
+from tools.impl import is_todo, learner_location
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Commit {commit} — {commit_info(commit).title}")
         for ex in (e for e in exercises if e.commit == commit):
             state = "todo" if is_todo(ex) else "edited"
-            where = f"{ex.stub_path.relative_to(REPO_ROOT)}:{ex.start + 1}"
+            where = learner_location(ex)
             print(f"  {ex.name:<22} [{state}] {where}\n      {ex.hint or '(no hint)'}")
         reading = commit_info(commit).read
         if reading:

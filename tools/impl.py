@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 import os
 
-from tools.exercises import Exercise, find_exercises, parse_regions, select, stub_body
+from tools.exercises import REPO_ROOT, Exercise, find_exercises, parse_regions, select, stub_body
 
 
 def current_impl(default: str = "reference") -> str:
@@ -34,16 +34,34 @@ def load_impl(module: str, impl: str | None = None):
     return importlib.import_module(module)
 
 
-def is_todo(ex: Exercise) -> bool:
-    """True while the learner's file still holds the untouched stub body for `ex`."""
+def learner_region(ex: Exercise) -> Exercise | None:
+    """The region of `ex` in the learner's stub file (None if the file or its markers are gone)."""
     path = ex.stub_path
     if not path.exists():
+        return None
+    try:
+        regions = parse_regions(path, module=ex.stub_module)
+    except ValueError:  # ExerciseFormatError: the learner broke a marker
+        return None
+    return next((r for r in regions if r.key == ex.key), None)
+
+
+def is_todo(ex: Exercise) -> bool:
+    """True while the learner's file still holds the untouched stub body for `ex`."""
+    if not ex.stub_path.exists():
         return True
-    for region in parse_regions(path, module=ex.stub_module):
-        if region.key == ex.key:
-            body = path.read_text(encoding="utf-8").splitlines()[region.start + 1:region.end]
-            return [line.strip() for line in body] == [line.strip() for line in stub_body(ex)]
-    return False  # markers removed: the learner rewrote the region; let the tests judge
+    region = learner_region(ex)
+    if region is None:
+        return False  # markers removed: the learner rewrote the region; let the tests judge
+    body = ex.stub_path.read_text(encoding="utf-8").splitlines()[region.start + 1:region.end]
+    return [line.strip() for line in body] == [line.strip() for line in stub_body(ex)]
+
+
+def learner_location(ex: Exercise) -> str:
+    """'phase0_tokenizer/exercises/bpe.py:52': where the learner writes `ex`."""
+    region = learner_region(ex)
+    where = ex.stub_path.relative_to(REPO_ROOT).as_posix()
+    return f"{where}:{region.start + 1}" if region else where
 
 
 def learner_todo(selector: str | None = None) -> list[Exercise]:

@@ -23,7 +23,7 @@ from rich.table import Table
 
 from tools.curriculum import PHASES, commit_info
 from tools.exercises import REPO_ROOT, Exercise, find_exercises, select
-from tools.impl import is_todo
+from tools.impl import is_todo, learner_location
 
 NOT_IMPLEMENTED_RE = re.compile(r"NotImplementedError: exercise (\d+\.\d+) (\w+)")
 
@@ -120,8 +120,8 @@ def report(exercises: list[Exercise], outcomes: dict[str, Outcome], learner: boo
     unfinished = [ex for ex in exercises if statuses[ex.key][0] != "PASS"]
     if unfinished:
         first = unfinished[0]
-        console.print(f"Next: [bold]{first.commit} {first.name}[/] in {first.stub_path.relative_to(REPO_ROOT)}"
-                      f" (line {first.start + 1})")
+        where = learner_location(first) if learner else f"{first.path.relative_to(REPO_ROOT)}:{first.start + 1}"
+        console.print(f"Next: [bold]{first.commit} {first.name}[/] at {where}")
         if first.hint:
             console.print(f"Hint for {first.name}: {first.hint}", soft_wrap=True)
         reading = commit_info(first.commit).read

@@ -133,3 +133,13 @@ def test_a_hanging_test_fails_with_a_clear_message_instead_of_hanging(tmp_path):
                           capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2])
     assert proc.returncode == 1
     assert "infinite loop" in proc.stdout
+
+
+def test_learner_location_points_at_the_marker_in_the_stub(course, monkeypatch):
+    import tools.impl
+    monkeypatch.setattr(tools.impl, "REPO_ROOT", course)
+    write_stubs(course)
+    _, double = find_exercises(course)
+    path, line = tools.impl.learner_location(double).rsplit(":", 1)
+    assert path == "phase9_demo/exercises/geometry.py"
+    assert double.stub_path.read_text().splitlines()[int(line) - 1].startswith("    # >>> exercise 9.1 double")
