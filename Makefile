@@ -3,7 +3,6 @@ PYTHON ?= python3
 IMPL   ?= learner
 TORCH  ?=
 EX     ?=
-export MNC_IMPL := $(IMPL)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges stubs progress \
@@ -27,7 +26,7 @@ phase%: ## check one commit (make phase0.2) or phase (make phase0) of YOUR code
 	@$(PYTHON) -m tools.progress $* --impl $(IMPL)
 
 checkpoint%: ## run a phase checkpoint (make checkpoint0), your code unless IMPL=reference
-	@$(PYTHON) -m checkpoints_exercises.phase$*.checkpoint
+	@MNC_IMPL=$(IMPL) $(PYTHON) -m checkpoints_exercises.phase$*.checkpoint
 
 progress: ## the whole course at a glance (your code)
 	@$(PYTHON) -m tools.progress all --impl $(IMPL)

@@ -129,7 +129,8 @@ def test_reset_restores_the_whole_file_when_markers_are_gone(course, tmp_path):
 def test_a_hanging_test_fails_with_a_clear_message_instead_of_hanging(tmp_path):
     (tmp_path / "test_hang.py").write_text("def test_forever():\n    while True:\n        pass\n")
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "tools.pytest_plugin", "-p", "no:cacheprovider",
-                           "--mnc-timeout=1", "--rootdir", str(tmp_path), str(tmp_path / "test_hang.py")],
+                           "--impl=reference", "--mnc-timeout=1", "--rootdir", str(tmp_path),
+                           str(tmp_path / "test_hang.py")],
                           capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2])
     assert proc.returncode == 1
     assert "infinite loop" in proc.stdout
