@@ -10,6 +10,7 @@ import pytest
 from tools.curriculum import COMMITS
 from tools.exercises import REPO_ROOT, find_exercises, phase_packages
 
+SCRIPT_RE = r"python3? ((?:tools|bench|examples|checkpoints_exercises|phase\d\w*)/[\w/]+\.py)"
 CODE_REF_RE = re.compile(r"`((?:phase\d_\w+|tools)(?:\.\w+)+)::([A-Za-z_][\w.]*)`")
 
 
@@ -74,3 +75,17 @@ def test_every_make_target_a_doc_shows_exists():
         for target in re.findall(r"`make ([a-z][\w.-]*)", doc.read_text(encoding="utf-8")):
             ok = target in targets or any(t.endswith("%") and target.startswith(t[:-1]) for t in targets)
             assert ok, f"{doc.relative_to(REPO_ROOT)} shows `make {target}`, which the Makefile lacks"
+
+
+def test_every_python_command_a_doc_shows_names_a_module_or_script_that_exists():
+    import importlib.util
+    docs = [REPO_ROOT / "README.md", *REPO_ROOT.glob("phase*/README.md"), *REPO_ROOT.glob("docs/**/*.md"),
+            *REPO_ROOT.glob("checkpoints_exercises/**/*.md"), *REPO_ROOT.glob("bench/*.md")]
+    for doc in docs:
+        text = doc.read_text(encoding="utf-8")
+        for module in re.findall(r"python3? -m ([\w.]+)", text):
+            assert importlib.util.find_spec(module) is not None, \
+                f"{doc.relative_to(REPO_ROOT)} shows `python -m {module}`, which does not exist"
+        for script in re.findall(SCRIPT_RE, text):
+            assert (REPO_ROOT / script).exists(), \
+                f"{doc.relative_to(REPO_ROOT)} shows `python {script}`, which is missing"
