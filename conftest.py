@@ -7,11 +7,12 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 try:  # hypothesis is a dev extra; property tests import it themselves
-    from hypothesis import settings
+    from hypothesis import Phase, settings
 
-    # No per-example deadline (a shared 2-core CI box is slow and noisy), no example database
-    # or patch files left in the learner's checkout.
-    settings.register_profile("mnc", deadline=None, database=None, print_blob=False)
+    # No per-example deadline (a shared 2-core CI box is slow and noisy), no example database,
+    # and no "explain" phase (it writes .hypothesis/patches/ into the learner's checkout).
+    settings.register_profile("mnc", deadline=None, database=None, print_blob=False,
+                              phases=[p for p in Phase if p != Phase.explain])
     settings.load_profile("mnc")
 except ImportError:
     pass
