@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -43,12 +44,35 @@ def read_challenge(path: Path) -> Challenge:
     return Challenge(path, values["TARGET"], values["COMMIT"])
 
 
+def load_challenge(path: Path) -> tuple[str, object]:
+    """(TARGET, a fresh copy of the TARGET module with the challenge executed inside it).
+
+    Running the challenge *inside* the copy lets its buggy definitions replace the reference ones
+    and share the copy's globals, so the rest of the module calls them; the real module is untouched.
+    """
+    target = read_challenge(path).target
+    spec = importlib.util.find_spec(target)
+    if spec is None or spec.origin is None:
+        raise ValueError(f"{path}: TARGET = {target!r} is not an importable module")
+    name = f"_mnc_challenge_{path.stem}"
+    copy_spec = importlib.util.spec_from_file_location(name, spec.origin)
+    module = importlib.util.module_from_spec(copy_spec)
+    sys.modules[name] = module  # dataclasses and pickling look modules up by name
+    copy_spec.loader.exec_module(module)
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
+    return target, module
+
+
 def find_challenges(root: Path = REPO_ROOT) -> list[Challenge]:
     return [read_challenge(p) for p in sorted(root.glob("checkpoints_exercises/phase*/debug_*.py"))]
 
 
 def run_challenge(ch: Challenge) -> tuple[bool, str]:
     """(caught, detail): run the commit's tests against the buggy copy."""
+    try:  # a challenge that cannot even load would "fail" every test: that is not a catch
+        load_challenge(ch.path)
+    except Exception as e:  # noqa: BLE001 (report any error in the challenge file itself)
+        return False, f"BROKEN: the challenge does not load: {type(e).__name__}: {e}"
     phase_pkg = next(REPO_ROOT.glob(f"phase{ch.commit.split('.')[0]}_*"))
     cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-m", "not slow", "-p", "no:cacheprovider",
            "--impl=reference", f"--challenge={ch.path}", f"--commit={ch.commit}", "--mnc-timeout=60",

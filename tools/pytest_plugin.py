@@ -14,10 +14,8 @@ See CONTRIBUTING.md for how tests use them.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -115,24 +113,13 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def _load_challenge(path: str) -> tuple[str, object]:
-    """A fresh copy of the challenge's TARGET module with the challenge's definitions executed over it."""
+    """The challenge's (TARGET, buggy copy of TARGET), loaded once per session."""
     if path not in _CHALLENGE_CACHE:
-        source = Path(path).read_text(encoding="utf-8")
-        scratch: dict = {}
-        exec(compile(source, path, "exec"), scratch)  # to read TARGET
-        target = scratch.get("TARGET")
-        if not target:
-            raise pytest.UsageError(f"{path} has no TARGET = 'package.module' line")
-        spec = importlib.util.find_spec(target)
-        name = f"_mnc_challenge_{Path(path).stem}"
-        copy_spec = importlib.util.spec_from_file_location(name, spec.origin)
-        module = importlib.util.module_from_spec(copy_spec)
-        sys.modules[name] = module  # dataclasses and pickling look modules up by name
-        copy_spec.loader.exec_module(module)
-        # Run the challenge *inside* the copy: its buggy functions replace the reference
-        # ones and share the copy's globals, so the rest of the module calls them.
-        exec(compile(source, path, "exec"), module.__dict__)
-        _CHALLENGE_CACHE[path] = (target, module)
+        from tools.challenges import load_challenge
+        try:
+            _CHALLENGE_CACHE[path] = load_challenge(Path(path))
+        except ValueError as e:
+            raise pytest.UsageError(str(e)) from None
     return _CHALLENGE_CACHE[path]
 
 

@@ -144,3 +144,24 @@ def test_learner_location_points_at_the_marker_in_the_stub(course, monkeypatch):
     path, line = tools.impl.learner_location(double).rsplit(":", 1)
     assert path == "phase9_demo/exercises/geometry.py"
     assert double.stub_path.read_text().splitlines()[int(line) - 1].startswith("    # >>> exercise 9.1 double")
+
+
+def test_a_challenge_replaces_functions_in_a_copy_and_never_in_the_real_module(tmp_path):
+    import phase0_tokenizer.bpe as real
+    from tools.challenges import load_challenge
+    path = tmp_path / "debug_empty_merge.py"
+    path.write_text('TARGET = "phase0_tokenizer.bpe"\nCOMMIT = "0.2"\n\n\n'
+                    'def merge(ids, pair, new_id):\n    return []\n')
+    target, copy = load_challenge(path)
+    assert target == "phase0_tokenizer.bpe"
+    assert copy.merge([1, 2], (1, 2), 256) == []
+    assert copy.train_bpe.__globals__["merge"] is copy.merge  # the copy's other functions call the bug
+    assert real.merge([1, 2], (1, 2), 256) == [256]
+
+
+def test_a_challenge_that_does_not_load_is_reported_broken_not_caught(tmp_path):
+    from tools.challenges import read_challenge, run_challenge
+    path = tmp_path / "debug_broken.py"
+    path.write_text('TARGET = "phase0_tokenizer.bpe"\nCOMMIT = "0.2"\nundefined_name.attribute = 1\n')
+    caught, detail = run_challenge(read_challenge(path))
+    assert not caught and detail.startswith("BROKEN")
