@@ -38,6 +38,7 @@ import math
 import torch
 
 from phase3_optim.adam import adam_group_step
+from phase3_optim.sgd import GroupStepOptimizer
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)  # Jordan et al. 2024; the same as torch.optim.Muon
 LR_ADJUSTMENTS = ("original", "match_rms_adamw", "none")
@@ -131,7 +132,7 @@ MUON_DEFAULTS = dict(lr=0.02, momentum=0.95, nesterov=True, weight_decay=0.0, ns
                      ns_coefficients=NS_COEFFICIENTS, eps=1e-7, adjust_lr_fn="original", ns_dtype=None, batched=True)
 
 
-class Muon(torch.optim.Optimizer):
+class Muon(GroupStepOptimizer):
     """Muon for 2-D parameters only (like torch.optim.Muon). ns_dtype=None: float32 on CPU, bf16 elsewhere."""
 
     def __init__(self, params, **hyper):
@@ -140,18 +141,11 @@ class Muon(torch.optim.Optimizer):
             raise TypeError(f"Muon: unknown arguments {sorted(unknown)}; known: {sorted(MUON_DEFAULTS)}")
         super().__init__(params, {**MUON_DEFAULTS, **hyper})
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            muon_group_step(group, self.state)
-        return loss
+    def group_step(self, group: dict) -> None:
+        muon_group_step(group, self.state)
 
 
-class MuonAdamW(torch.optim.Optimizer):
+class MuonAdamW(GroupStepOptimizer):
     """One optimizer, two update rules: groups with use_muon=True get Muon, the others AdamW.
 
     Build it with `phase3_optim.build_optimizer(model, "muon", ...)`, which puts hidden matrices
@@ -167,15 +161,8 @@ class MuonAdamW(torch.optim.Optimizer):
             filled.append({**base, **g})
         super().__init__(filled, {})
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            if group["use_muon"]:
-                muon_group_step(group, self.state)
-            else:
-                adam_group_step(group, self.state)
-        return loss
+    def group_step(self, group: dict) -> None:
+        if group["use_muon"]:
+            muon_group_step(group, self.state)
+        else:
+            adam_group_step(group, self.state)

@@ -20,7 +20,25 @@ from __future__ import annotations
 import torch
 
 
-class SGD(torch.optim.Optimizer):
+class GroupStepOptimizer(torch.optim.Optimizer):
+    """The `step()` every optimizer of this phase shares: run the closure (if any) with gradients
+    on, then update one param group at a time. A subclass only says how a group is updated."""
+
+    def group_step(self, group: dict) -> None:
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self.group_step(group)
+        return loss
+
+
+class SGD(GroupStepOptimizer):
     """SGD with optional momentum, dampening, Nesterov and L2 weight decay."""
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
@@ -32,19 +50,12 @@ class SGD(torch.optim.Optimizer):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
         super().__init__(params, defaults)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                sgd_update(p, p.grad, self.state[p], group["lr"], group["momentum"], group["dampening"],
-                           group["weight_decay"], group["nesterov"])
-        return loss
+    def group_step(self, group: dict) -> None:
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            sgd_update(p, p.grad, self.state[p], group["lr"], group["momentum"], group["dampening"],
+                       group["weight_decay"], group["nesterov"])
 
 
 def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, lr: float, momentum: float,

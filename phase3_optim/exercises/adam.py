@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import torch
 
+from phase3_optim.sgd import GroupStepOptimizer
 
-class Adam(torch.optim.Optimizer):
+
+class Adam(GroupStepOptimizer):
     """Adam; `decoupled=True` (or the `AdamW` class) applies weight decay the AdamW way."""
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
@@ -44,15 +46,8 @@ class Adam(torch.optim.Optimizer):
                         foreach=foreach)
         super().__init__(params, defaults)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            adam_group_step(group, self.state)
-        return loss
+    def group_step(self, group: dict) -> None:
+        adam_group_step(group, self.state)
 
 
 class AdamW(Adam):
