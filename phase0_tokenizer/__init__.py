@@ -5,19 +5,36 @@ This package re-exports the REFERENCE implementation; later phases import from h
 from `exercises/` (the learner's stubs).
 """
 
-from phase0_tokenizer.byte_tokenizer import ByteTokenizer, bytes_per_token, chars_per_token, vocabulary_stats
-from phase0_tokenizer.corpus import DEFAULT_CORPUS, CorpusError, list_corpora, load_corpus, load_documents
-from phase0_tokenizer.data import SequentialLoader, TokenDataset, check_device, get_batch, token_bytes, write_shards
-from phase0_tokenizer.download import DownloadError, download
-from phase0_tokenizer.gpt2 import GPT2FilesError, load_gpt2
-from phase0_tokenizer.pretokenize import GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN
-from phase0_tokenizer.tokenizer import BOS, Tokenizer, TokenizerFileError
+import importlib
 
-__all__ = [
-    "ByteTokenizer", "bytes_per_token", "chars_per_token", "vocabulary_stats",
-    "DEFAULT_CORPUS", "CorpusError", "list_corpora", "load_corpus", "load_documents",
-    "DownloadError", "download",
-    "SequentialLoader", "TokenDataset", "check_device", "get_batch", "token_bytes", "write_shards",
-    "GPT2FilesError", "load_gpt2", "GPT2_SPLIT_PATTERN", "GPT4_SPLIT_PATTERN",
-    "BOS", "Tokenizer", "TokenizerFileError",
-]
+# name -> module that defines it. Imported on first use (PEP 562), not here: an eager import
+# would load a module before `python -m <package>.<module>` runs it as __main__ (runpy warns).
+_EXPORTS = {
+    "ByteTokenizer": "phase0_tokenizer.byte_tokenizer", "bytes_per_token": "phase0_tokenizer.byte_tokenizer",
+    "chars_per_token": "phase0_tokenizer.byte_tokenizer", "vocabulary_stats": "phase0_tokenizer.byte_tokenizer",
+    "CorpusError": "phase0_tokenizer.corpus", "DEFAULT_CORPUS": "phase0_tokenizer.corpus",
+    "list_corpora": "phase0_tokenizer.corpus", "load_corpus": "phase0_tokenizer.corpus",
+    "load_documents": "phase0_tokenizer.corpus",
+    "SequentialLoader": "phase0_tokenizer.data", "TokenDataset": "phase0_tokenizer.data",
+    "check_device": "phase0_tokenizer.data", "get_batch": "phase0_tokenizer.data",
+    "token_bytes": "phase0_tokenizer.data", "write_shards": "phase0_tokenizer.data",
+    "DownloadError": "phase0_tokenizer.download", "download": "phase0_tokenizer.download",
+    "GPT2FilesError": "phase0_tokenizer.gpt2", "load_gpt2": "phase0_tokenizer.gpt2",
+    "GPT2_SPLIT_PATTERN": "phase0_tokenizer.pretokenize", "GPT4_SPLIT_PATTERN": "phase0_tokenizer.pretokenize",
+    "build_vocab": "phase0_tokenizer.bpe", "get_pair_counts": "phase0_tokenizer.bpe", "merge": "phase0_tokenizer.bpe",
+    "train_bpe": "phase0_tokenizer.bpe", "train_bpe_fast": "phase0_tokenizer.bpe_fast",
+    "pretokenize": "phase0_tokenizer.pretokenize", "split_on_special": "phase0_tokenizer.pretokenize",
+    "BOS": "phase0_tokenizer.tokenizer", "Tokenizer": "phase0_tokenizer.tokenizer",
+    "TokenizerFileError": "phase0_tokenizer.tokenizer",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -52,7 +52,7 @@ register_optimizer("adamw", make_adamw)
 
 
 def _load_later_phase_optimizers() -> None:
-    """Let Phase 3 register its from-scratch "adamw" and "muon" (`--optimizer adamw|muon`).
+    """Let Phase 3 register its from-scratch "adamw" and "muon" (`--optimizer=adamw` or `--optimizer=muon`).
 
     Imported here, lazily, not at the top: phase3_optim imports this module (a top-level import
     would be circular), and phase 2 must run for a learner who has not reached phase 3 yet. With

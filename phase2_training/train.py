@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         trainer = Trainer(cfg, **hooks)
         trainer.log(f"device {trainer.device}, {trainer.model.num_params():,} parameters, "
-                    f"{cfg.tokens_per_step:,} tokens/step, {cfg.max_steps} steps -> {cfg.out_dir}")
+                    f"{cfg.tokens_per_step * trainer.world_size:,} tokens/step, {cfg.max_steps} steps -> {cfg.out_dir}")
         summary = trainer.train()
     except TrainingDiverged as e:
         print(f"error: {e}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Phase 3's plug-ins for the phase-2 trainer: `--optimizer adamw|muon` and the fp16 loss scaler.
+"""Phase 3's plug-ins for the phase-2 trainer: `--optimizer=adamw|muon` and the fp16 loss scaler.
 
 Importing this module registers our optimizers in phase2_training.optimizer.OPTIMIZERS:
 

@@ -12,41 +12,41 @@ Reference modules (the learner's stubs live in exercises/):
   scaling.py     4.3  python -m phase4_distributed.scaling --nproc 1,2
 """
 
-from phase4_distributed.allreduce import (
-    average_gradients,
-    average_gradients_bucketed,
-    broadcast_parameters,
-    parameters_in_sync,
-)
-from phase4_distributed.checkpoint import load_checkpoint, load_state, save_checkpoint
-from phase4_distributed.ddp import accumulate_gradients, gradient_sync, train_step, unwrap, wrap_ddp
-from phase4_distributed.dist import (
-    DistContext,
-    all_reduce_mean,
-    atomic_save,
-    barrier,
-    get_logger,
-    get_rank,
-    get_world_size,
-    init_distributed,
-    is_rank0,
-    print0,
-    rank_loader,
-    run_local,
-    save_on_rank0,
-    teardown,
-)
-from phase4_distributed.fsdp import apply_fsdp
-from phase4_distributed.planner import ModelShape, format_plan, plan_memory, recommend
-from phase4_distributed.strategy import STRATEGIES, trainer_hooks, wrap_model, zero_adamw
-from phase4_distributed.zero import ZeroAdamW
+import importlib
 
-__all__ = [
-    "DistContext", "all_reduce_mean", "atomic_save", "barrier", "get_logger", "get_rank", "get_world_size",
-    "init_distributed", "is_rank0", "print0", "rank_loader", "run_local", "save_on_rank0", "teardown",
-    "average_gradients", "average_gradients_bucketed", "broadcast_parameters", "parameters_in_sync",
-    "accumulate_gradients", "gradient_sync", "train_step", "unwrap", "wrap_ddp",
-    "ZeroAdamW", "save_checkpoint", "load_checkpoint", "load_state",
-    "apply_fsdp", "ModelShape", "format_plan", "plan_memory", "recommend",
-    "STRATEGIES", "trainer_hooks", "wrap_model", "zero_adamw",
-]
+# name -> module that defines it. Imported on first use (PEP 562), not here: an eager import
+# would load a module before `python -m <package>.<module>` runs it as __main__ (runpy warns).
+_EXPORTS = {
+    "average_gradients": "phase4_distributed.allreduce",
+    "average_gradients_bucketed": "phase4_distributed.allreduce",
+    "broadcast_parameters": "phase4_distributed.allreduce", "parameters_in_sync": "phase4_distributed.allreduce",
+    "load_checkpoint": "phase4_distributed.checkpoint", "load_state": "phase4_distributed.checkpoint",
+    "save_checkpoint": "phase4_distributed.checkpoint",
+    "accumulate_gradients": "phase4_distributed.ddp", "gradient_sync": "phase4_distributed.ddp",
+    "train_step": "phase4_distributed.ddp", "unwrap": "phase4_distributed.ddp",
+    "wrap_ddp": "phase4_distributed.ddp",
+    "DistContext": "phase4_distributed.dist", "all_reduce_mean": "phase4_distributed.dist",
+    "atomic_save": "phase4_distributed.dist", "barrier": "phase4_distributed.dist",
+    "get_logger": "phase4_distributed.dist", "get_rank": "phase4_distributed.dist",
+    "get_world_size": "phase4_distributed.dist", "init_distributed": "phase4_distributed.dist",
+    "is_rank0": "phase4_distributed.dist", "print0": "phase4_distributed.dist",
+    "rank_loader": "phase4_distributed.dist", "run_local": "phase4_distributed.dist",
+    "save_on_rank0": "phase4_distributed.dist", "teardown": "phase4_distributed.dist",
+    "apply_fsdp": "phase4_distributed.fsdp",
+    "ModelShape": "phase4_distributed.planner", "format_plan": "phase4_distributed.planner",
+    "plan_memory": "phase4_distributed.planner", "recommend": "phase4_distributed.planner",
+    "STRATEGIES": "phase4_distributed.strategy", "trainer_hooks": "phase4_distributed.strategy",
+    "wrap_model": "phase4_distributed.strategy", "zero_adamw": "phase4_distributed.strategy",
+    "ZeroAdamW": "phase4_distributed.zero",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -13,15 +13,18 @@ shows up as a FAIL with a message instead of a hung terminal.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import re
 import sys
 from dataclasses import dataclass, field
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from tools.curriculum import PHASES, commit_info
+from tools.curriculum import COMMITS, PHASES, commit_info
 from tools.exercises import REPO_ROOT, Exercise, find_exercises, select
 from tools.impl import is_todo, learner_location
 
@@ -62,8 +65,12 @@ class _Collector:
 def _first_line(report) -> str:
     crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr)
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[0][:200] if lines else "failed"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return "failed"
+    if lines[0].endswith(("assert False", "AssertionError")) and len(lines) > 1:
+        return f"{lines[0]} ({lines[1]})"[:240]  # "+ where False = equal(...)" says what was compared
+    return lines[0][:240]
 
 
 def run_exercise_tests(selector: str, impl: str, timeout: float) -> dict[str, Outcome]:
@@ -71,12 +78,15 @@ def run_exercise_tests(selector: str, impl: str, timeout: float) -> dict[str, Ou
     import pytest
 
     collector = _Collector()
-    args = ["-p", "no:terminal", "-p", "no:cacheprovider", f"--impl={impl}", f"--mnc-timeout={timeout}",
+    # Keep pytest's terminal plugin (its assertion explanations, "assert [256, 2] == [256]", need
+    # it) but send its output nowhere: the table below is the learner's view.
+    args = ["-q", "--tb=short", "-p", "no:cacheprovider", f"--impl={impl}", f"--mnc-timeout={timeout}",
             "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pyproject.toml")]
     if selector != "all":
         args.append(f"--commit={selector}")
     phase_dirs = sorted({str(ex.path.parent) for ex in select(find_exercises(), selector)})
-    pytest.main(args + [d + "/tests" for d in phase_dirs], plugins=[collector])
+    with contextlib.redirect_stdout(io.StringIO()):
+        pytest.main(args + [d + "/tests" for d in phase_dirs], plugins=[collector])
     return collector.outcomes
 
 
@@ -112,7 +122,7 @@ def report(exercises: list[Exercise], outcomes: dict[str, Outcome], learner: boo
         for ex in group:
             state, detail = statuses[ex.key]
             mark, color = STYLE[state]
-            table.add_row(f"[{color}]{mark}[/]", ex.name, f"[{color}]{state}[/]", detail)
+            table.add_row(f"[{color}]{mark}[/]", escape(ex.name), f"[{color}]{state}[/]", escape(detail))
         console.print(table)
         console.print()
     done = sum(s == "PASS" for s, _ in statuses.values())
@@ -123,7 +133,7 @@ def report(exercises: list[Exercise], outcomes: dict[str, Outcome], learner: boo
         where = learner_location(first) if learner else f"{first.path.relative_to(REPO_ROOT)}:{first.start + 1}"
         console.print(f"Next: [bold]{first.commit} {first.name}[/] at {where}")
         if first.hint:
-            console.print(f"Hint for {first.name}: {first.hint}", soft_wrap=True)
+            console.print(f"Hint for {escape(first.name)}: {escape(first.hint)}", soft_wrap=True)
         reading = commit_info(first.commit).read
         if reading:
             console.print("Read: " + ", ".join(reading), soft_wrap=True)
@@ -139,10 +149,18 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     exercises = select(find_exercises(), args.selector)
     if not exercises:
+        commit = args.selector.partition(":")[0]
+        if commit in COMMITS and ":" not in args.selector:
+            # A commit whose code is all reference (to read, not to write): nothing to check.
+            console.print(f"Commit {commit} — {commit_info(commit).title} has no exercises: its code is the "
+                          f"reference to read. Its tests: python -m pytest -q --commit {commit}", soft_wrap=True)
+            reading = commit_info(commit).read
+            if reading:
+                console.print("Read: " + ", ".join(reading), soft_wrap=True)
+            return 0
         known = sorted({ex.commit for ex in find_exercises()})
-        phase = PHASES.get(args.selector.split(".")[0], ("",))[0]
-        console.print(f"No exercises match '{args.selector}'{' (' + phase + ' is not written yet)' if phase else ''}."
-                      f" Commits with exercises: {', '.join(known) or 'none'}")
+        console.print(f"No exercises match '{args.selector}'. Commits with exercises: {', '.join(known) or 'none'}"
+                      f" (phases: {', '.join(PHASES)})", soft_wrap=True)
         return 2
     outcomes = run_exercise_tests(args.selector, args.impl, args.timeout)
     return 0 if report(exercises, outcomes, args.impl == "learner", console) else 1

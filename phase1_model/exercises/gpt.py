@@ -154,10 +154,13 @@ class GPT(nn.Module):
             if not os.path.exists(path_or_state):
                 raise CheckpointError(f"no checkpoint at {path_or_state}: run `make checkpoint1` (or train) first")
             state = torch.load(path_or_state, map_location=map_location, weights_only=True)
-        if not isinstance(state, dict) or "config" not in state or "model" not in state:
-            raise CheckpointError("not a GPT checkpoint: expected a dict with 'config' and 'model' keys "
-                                  "(written by GPT.checkpoint_state)")
-        saved = GPTConfig.from_dict(state["config"])
+        # Phase 1 files keep the model's config under "config"; the Phase 2 trainer keeps its
+        # TrainConfig there and the model's under "model_config" (ADR 012). Read either.
+        model_config = state.get("model_config", state.get("config")) if isinstance(state, dict) else None
+        if model_config is None or "model" not in state:
+            raise CheckpointError("not a GPT checkpoint: expected a dict with 'config' (or 'model_config') and "
+                                  "'model' keys (written by GPT.checkpoint_state or the phase-2 trainer)")
+        saved = GPTConfig.from_dict(model_config)
         if config is not None and config != saved:
             raise CheckpointError("the checkpoint was saved with a different config (checkpoint != yours):\n  "
                                   + "\n  ".join(saved.diff(config))

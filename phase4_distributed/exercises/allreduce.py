@@ -69,6 +69,11 @@ def main() -> None:
 
     from phase4_distributed.dist import init_distributed, print0, teardown
     ctx = init_distributed()
+    if ctx.world_size < 2:
+        print("this demo averages gradients across processes: run it under torchrun, e.g.\n"
+              "  torchrun --nproc_per_node=2 -m phase4_distributed.allreduce")
+        teardown()
+        raise SystemExit(2)
     torch.manual_seed(ctx.rank)  # deliberately different inits: broadcast_parameters fixes them
     model = nn.Sequential(nn.Linear(16, 64), nn.Tanh(), nn.Linear(64, 1)).to(ctx.device)
     broadcast_parameters(model)
