@@ -221,6 +221,17 @@ def test_checkpoint_round_trip_gives_the_same_logits(tmp_path):
 
 
 @pytest.mark.commit("1.5")
+def test_a_phase2_trainer_checkpoint_loads_by_its_model_config(tmp_path):
+    # The trainer keeps its TrainConfig under "config" and the model's under "model_config".
+    model = reference.GPT(tiny("gpt2"))
+    state = {"config": {"batch_size": 4, "lr": 1e-3}, "model_config": model.config.to_dict(),
+             "model": model.state_dict()}
+    loaded = reference.GPT.from_checkpoint(state)
+    idx = torch.randint(0, 97, (1, 8))
+    torch.testing.assert_close(loaded(idx)[0], model(idx)[0])
+
+
+@pytest.mark.commit("1.5")
 def test_loading_with_the_wrong_config_names_the_differing_fields(tmp_path):
     torch.save(reference.GPT(tiny()).checkpoint_state(), tmp_path / "m.pt")
     with pytest.raises(reference.CheckpointError, match="n_layer: 2 != 3"):
