@@ -36,6 +36,8 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
+from phase2_training.checkpoint import atomic_save  # temp file + fsync + os.replace (ADR 012)
+
 
 @dataclass(frozen=True)
 class DistContext:
@@ -179,16 +181,6 @@ def rank_loader(data, batch_size: int, block_size: int, ctx: DistContext | None 
     ctx = ctx or DistContext(rank=get_rank(), world_size=get_world_size())
     kwargs.setdefault("device", ctx.device)
     return SequentialLoader(data, batch_size, block_size, rank=ctx.rank, world_size=ctx.world_size, **kwargs)
-
-
-def atomic_save(obj, path: str | Path) -> Path:
-    """torch.save through a temporary file and os.replace: a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-    return path
 
 
 def save_on_rank0(obj, path: str | Path) -> bool:
