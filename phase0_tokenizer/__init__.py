@@ -5,10 +5,9 @@ This package re-exports the REFERENCE implementation; later phases import from h
 from `exercises/` (the learner's stubs).
 """
 
-import importlib
+from phase0_tokenizer.lazy import lazy_exports
 
-# name -> module that defines it. Imported on first use (PEP 562), not here: an eager import
-# would load a module before `python -m <package>.<module>` runs it as __main__ (runpy warns).
+# name -> module that defines it, imported on first use (see phase0_tokenizer/lazy.py for why).
 _EXPORTS = {
     "ByteTokenizer": "phase0_tokenizer.byte_tokenizer", "bytes_per_token": "phase0_tokenizer.byte_tokenizer",
     "chars_per_token": "phase0_tokenizer.byte_tokenizer", "vocabulary_stats": "phase0_tokenizer.byte_tokenizer",
@@ -28,13 +27,4 @@ _EXPORTS = {
     "TokenizerFileError": "phase0_tokenizer.tokenizer",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

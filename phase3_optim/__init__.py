@@ -1,10 +1,9 @@
 """Phase 3: optimizers and precision. SGD, Adam/AdamW and Muon from scratch, parameter groups,
 mixed precision with a loss scaler, memory and MFU estimates (see README.md)."""
 
-import importlib
+from phase0_tokenizer.lazy import lazy_exports
 
-# name -> module that defines it. Imported on first use (PEP 562), not here: an eager import
-# would load a module before `python -m <package>.<module>` runs it as __main__ (runpy warns).
+# name -> module that defines it, imported on first use (see phase0_tokenizer/lazy.py for why).
 _EXPORTS = {
     "Adam": "phase3_optim.adam", "AdamW": "phase3_optim.adam",
     "OPTIMIZERS": "phase3_optim.build", "build_optimizer": "phase3_optim.build",
@@ -20,13 +19,4 @@ _EXPORTS = {
     "SGD": "phase3_optim.sgd",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -12,10 +12,9 @@ Reference modules (the learner's stubs live in exercises/):
   scaling.py     4.3  python -m phase4_distributed.scaling --nproc 1,2
 """
 
-import importlib
+from phase0_tokenizer.lazy import lazy_exports
 
-# name -> module that defines it. Imported on first use (PEP 562), not here: an eager import
-# would load a module before `python -m <package>.<module>` runs it as __main__ (runpy warns).
+# name -> module that defines it, imported on first use (see phase0_tokenizer/lazy.py for why).
 _EXPORTS = {
     "average_gradients": "phase4_distributed.allreduce",
     "average_gradients_bucketed": "phase4_distributed.allreduce",
@@ -40,13 +39,4 @@ _EXPORTS = {
     "ZeroAdamW": "phase4_distributed.zero",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
