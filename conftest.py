@@ -2,9 +2,23 @@
 
 import os
 
+import pytest
+
 # One intra-op thread per test process (and per spawned rank): tiny tensors gain nothing from a
 # second thread, and on a shared 2-core box the spinning threads made tiny steps ~50x slower.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Every test starts single-threaded, and code under test that sets a thread count (a Trainer
+    with threads=2) cannot leak it into the next test. Forked ranks (phase 4) inherit one thread,
+    so a rank and its single-process oracle do the same arithmetic."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 try:  # hypothesis is a dev extra; property tests import it themselves
     from hypothesis import Phase, settings
