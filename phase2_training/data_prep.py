@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from phase0_tokenizer.corpus import load_documents
+from phase0_tokenizer.corpus import load_documents, truncate_utf8
 from phase0_tokenizer.data import META, write_shards
 from phase0_tokenizer.tokenizer import Tokenizer
 
@@ -59,7 +59,7 @@ def prepare_data(cfg, log=print) -> PreparedData:
     docs = load_documents(cfg.corpus, max_bytes=cfg.max_bytes)
     text = "\n\n".join(docs)
     if cfg.tokenizer_bytes is not None:
-        text = text.encode("utf-8")[:cfg.tokenizer_bytes].decode("utf-8", errors="ignore")
+        text = truncate_utf8(text, cfg.tokenizer_bytes)
     log(f"training a {cfg.vocab_size}-token BPE tokenizer on {len(text.encode()):,} bytes of {cfg.corpus!r}...")
     t0 = time.perf_counter()
     tokenizer = Tokenizer.train(text, cfg.vocab_size)
