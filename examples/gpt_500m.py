@@ -55,7 +55,8 @@ if __name__ == "__main__":
     model_config = config.model_config(config.vocab_size)
     shape = ModelShape.from_config(model_config)
     print(f"gpt_500m: {shape.n_params:,} parameters ({shape.n_params / 1e6:.0f}M), "
-          f"{config.model.n_layer} layers x {config.model.n_embd}, vocab {config.vocab_size}, context {config.block_size}")
+          f"{config.model.n_layer} layers x {config.model.n_embd}, vocab {config.vocab_size}, "
+          f"context {config.block_size}")
     for gpus, gib in ((1, 80), (8, 80), (8, 24)):
         print()
         print(memory_table(model_config, config.batch_size, config.block_size, gpus, gib, config.dtype))

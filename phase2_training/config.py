@@ -49,7 +49,7 @@ class TrainConfig:
     dtype: str = "fp32"                  # fp32 | bf16 | fp16 (autocast; fp16 needs phase 3's scaler)
     threads: int = 0                     # torch.set_num_threads on CPU; 0 = torch's default
     compile: bool = False                # torch.compile the model (worth it on GPUs)
-    strategy: str = "single"             # phase 4's entry: single | ddp | zero1 | fsdp | auto (under torchrun)
+    strategy: str = "auto"               # phase 4's entry: single | ddp | zero1 | fsdp | auto (under torchrun)
     dist_timeout_s: float = 600.0        # phase 4: how long a collective may wait for the slowest rank
     # ---- data: tokenizer and shards are built once under data_root, then reused
     corpus: str = "asv"

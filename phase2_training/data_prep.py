@@ -1,6 +1,7 @@
 """Tokenizer and shards for a run, built once and reused: corpus -> BPE tokenizer -> train/val shards.
 
     prepare_data(cfg) -> PreparedData(tokenizer, tokenizer_path, data_dir, meta)
+    python -m phase2_training.data_prep --config examples/gpt_500m.py    # prepare once, before torchrun
 
 Everything lands in `<data_root>/<corpus>-v<vocab>-...` (under runs/, which git
 ignores); a second run with the same settings finds meta.json (written last by
@@ -71,3 +72,24 @@ def prepare_data(cfg, log=print) -> PreparedData:
     n = {split: sum(s["tokens"] for s in shards) for split, shards in meta["splits"].items()}
     log(f"  {n['train']:,} train + {n['val']:,} val tokens in {t2 - t1:.1f} s")
     return PreparedData(tokenizer, tok_path, out, meta, {"tokenizer_s": t1 - t0, "shards_s": t2 - t1})
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prepare a config's data in one process (multi-GPU runs: do this before torchrun)."""
+    import sys
+
+    from phase2_training.config import ConfigError, load_config
+    from phase2_training.train import split_args
+    try:
+        path, overrides = split_args(sys.argv[1:] if argv is None else argv)
+        cfg = load_config(path, overrides)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    data = prepare_data(cfg)
+    print(f"data ready: {data.data_dir} (tokenizer {data.tokenizer_path})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

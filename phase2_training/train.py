@@ -21,6 +21,7 @@ checkpoint, 2 bad config.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from collections.abc import Callable
 
@@ -59,6 +60,9 @@ def maybe_compile(model: torch.nn.Module, enabled: bool) -> torch.nn.Module:
 
 def refuse(cfg: TrainConfig, entry: str, **supported) -> None:
     """ConfigError naming the entry to use when cfg asks for something this one cannot run."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise ConfigError(f"{entry} runs one process, but torchrun started {os.environ['WORLD_SIZE']}: "
+                          "use torchrun ... -m phase4_distributed.train")
     for key, allowed in supported.items():
         value = getattr(cfg, key)
         if value not in allowed:
@@ -70,7 +74,7 @@ def refuse(cfg: TrainConfig, entry: str, **supported) -> None:
 # ---- the phase-2 composition root ------------------------------------------------------------------
 def build_trainer(cfg: TrainConfig, log: Callable = print, data: PreparedData | None = None) -> Trainer:
     """Everything the loop needs, built in order, handed to the Trainer as objects."""
-    refuse(cfg, "phase2_training.train", optimizer=("adamw",), dtype=("fp32", "bf16"), strategy=("single",))
+    refuse(cfg, "phase2_training.train", optimizer=("adamw",), dtype=("fp32", "bf16"), strategy=("single", "auto"))
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)                         # cuda > mps > cpu, or what was asked

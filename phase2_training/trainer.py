@@ -90,6 +90,7 @@ class Trainer:
         state = {"model_config": self.model_config.to_dict(), "model": self.state_fns.model_state(self.model),
                  "step": self.step, "optimizer": self.state_fns.optimizer_state(self.model, self.optimizer),
                  "rng": rng_state(), "loader": self.loader.state_dict(), "train_config": self.cfg.to_dict(),
+                 "world_size": self.world_size,
                  "tokenizer": self.data.reference(),
                  "metrics": {"tokens_seen": self.tokens_seen, "elapsed_s": self.elapsed, **self.last}}
         if self.scaler is not None:  # fp16: the loss scale is part of the run (a resume must not reset it)
@@ -118,7 +119,13 @@ class Trainer:
         self.state_fns.load(self.model, self.optimizer, state["model"], state["optimizer"])
         if self.scaler is not None and "scaler" in state:
             self.scaler.load_state_dict(state["scaler"])
-        self.loader.load_state_dict(state["loader"])
+        self.loader.load_state_dict(state["loader"])  # in global windows: valid for any world size
+        saved_world = state.get("world_size", 1)
+        if saved_world != self.world_size:
+            tokens = self.cfg.tokens_per_step
+            self.log(f"warning: {path} was written by {saved_world} process(es), this run has {self.world_size}: "
+                     f"the global batch changes from {tokens * saved_world:,} to {tokens * self.world_size:,} "
+                     "tokens per step (raise or lower --grad_accum_steps to keep it)")
         set_rng_state(state["rng"])
         self.step = state["step"]
         self.tokens_seen = state["metrics"].get("tokens_seen", 0)

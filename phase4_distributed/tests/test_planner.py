@@ -72,15 +72,27 @@ def test_gpt_500m_config_builds_on_the_meta_device_with_about_500m_parameters():
 
 
 @pytest.mark.commit("4.3")
-def test_wrap_model_gives_ddp_or_fsdp_and_leaves_a_single_process_alone():
+def test_choose_strategy_says_what_runs_and_why():
+    from phase4_distributed.dist import DistContext
+    from phase4_distributed.strategy import choose_strategy
+    model, one = tiny_gpt(), DistContext()
+    for asked in ("single", "ddp", "zero1", "fsdp", "auto"):  # one process: "single", whatever was asked
+        assert choose_strategy(asked, model, one, 2, 16)[0] == "single"
+    assert "needs torchrun" in choose_strategy("fsdp", model, one, 2, 16)[1]
+    two = DistContext(rank=0, world_size=2)
+    assert choose_strategy("zero1", model, two, 2, 16) == ("zero1", "as asked")
+    assert choose_strategy("auto", model, two, 2, 16)[0] == "ddp"  # CPU: no GPU memory to plan with
+    with pytest.raises(ValueError, match="unsynchronised"):
+        choose_strategy("single", model, two, 2, 16)
+    with pytest.raises(ValueError, match="choose one of"):
+        choose_strategy("zero3", model, one, 2, 16)
+
+
+@pytest.mark.commit("4.3")
+def test_wrap_model_gives_ddp_or_fsdp():
     from torch.nn.parallel import DistributedDataParallel
 
-    from phase4_distributed.dist import DistContext
     from phase4_distributed.strategy import wrap_model
-    model = tiny_gpt()
-    assert wrap_model(model, "ddp", DistContext()) is model  # one process: nothing to wrap
-    with pytest.raises(ValueError, match="choose one of"):
-        wrap_model(model, "zero3", DistContext())
 
     def worker(ctx):
         ddp = wrap_model(tiny_gpt(), "ddp", ctx)
