@@ -32,8 +32,8 @@ from phase2_training.schedule import SCHEDULES
 
 DTYPES = ("fp32", "bf16", "fp16")           # autocast dtypes; fp16 also needs phase 3's loss scaler
 DEVICES = ("auto", "cpu", "cuda", "mps")
-SIZE_FIELDS = ("vocab_size", "block_size", "n_layer", "n_head", "n_kv_head", "n_embd", "dropout", "rope_theta",
-               "norm_eps", "attention_impl")  # what a change of lineage keeps (the rest is the lineage's)
+SIZE_FIELDS = ("vocab_size", "block_size", "n_layer", "n_head", "n_kv_head", "n_embd", "mlp_hidden", "dropout",
+               "rope_theta", "norm_eps", "attention_impl")  # what a change of lineage keeps (the rest is the lineage's)
 
 
 def default_model() -> GPTConfig:
@@ -188,9 +188,15 @@ def _unknown(name: str, known: list[str]) -> ConfigError:
 def override_model(model: GPTConfig, changes: dict) -> GPTConfig:
     """GPTConfig with `changes` applied; a new lineage re-resolves the lineage fields (keeping the sizes)."""
     if "lineage" in changes and changes["lineage"] != model.lineage:
-        kept = {k: getattr(model, k) for k in SIZE_FIELDS}  # the old lineage's norm, mlp, ... are dropped
-        return GPTConfig(**{**kept, **changes})
-    return dataclasses.replace(model, **changes)  # runs GPTConfig.__post_init__: validated
+        base = {k: getattr(model, k) for k in SIZE_FIELDS}  # the old lineage's norm, mlp, ... are dropped
+    else:
+        base = model.to_dict()
+    # fields GPTConfig derived from others (n_kv_head = n_head, mlp_hidden from n_embd) are derived again
+    probe = GPTConfig(**{**model.to_dict(), "n_kv_head": None, "mlp_hidden": None})
+    for name in ("n_kv_head", "mlp_hidden"):
+        if name not in changes and getattr(model, name) == getattr(probe, name):
+            base[name] = None
+    return GPTConfig(**{**base, **changes})  # GPTConfig.__post_init__ resolves and validates
 
 
 def apply_overrides(cfg: TrainConfig, overrides: list[str]) -> TrainConfig:

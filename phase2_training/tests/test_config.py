@@ -84,3 +84,12 @@ def test_the_config_holds_phase1s_gpt_config_and_a_new_lineage_re_resolves_it():
                                   n_embd=cfg.model.n_embd, block_size=cfg.model.block_size)
     assert cfg.model == want and cfg.block_size == want.block_size
     assert cfg.model_config(300).vocab_size == 300
+
+
+@pytest.mark.commit("2.2")
+def test_model_overrides_derive_dependent_fields_again():
+    from phase1_model import GPTConfig
+    cfg = load_config("examples/tiny_model.py", ["--model.n_head=2", "--model.n_embd=64"])
+    want = GPTConfig(lineage=cfg.model.lineage, n_layer=cfg.model.n_layer, n_head=2, n_embd=64,
+                     block_size=cfg.model.block_size)  # n_kv_head and mlp_hidden as GPTConfig derives them
+    assert cfg.model == want
