@@ -1,4 +1,4 @@
-"""Train a GPT with every phase: the full composition root, one process or many (ADR 020).
+"""Train a GPT with every phase: the full composition root, one process or many (ADR 019).
 
     torchrun --nproc_per_node=8 -m phase4_distributed.train --config examples/gpt_500m.py
     torchrun --nproc_per_node=2 -m phase4_distributed.train --config examples/tiny_model.py --strategy=fsdp
