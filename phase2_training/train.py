@@ -1,4 +1,4 @@
-"""Train a GPT with phases 0-2: the composition root, read top to bottom in execution order (ADR 020).
+"""Train a GPT with phases 0-2: the composition root, read top to bottom in execution order (ADR 019).
 
     python -m phase2_training.train --config examples/tiny_model.py
     python -m phase2_training.train --config examples/tiny_model.py --max_steps=200 --lr=1e-3

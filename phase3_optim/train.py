@@ -1,4 +1,4 @@
-"""Train a GPT with phases 0-3: phase 2's composition root plus what phase 3 adds, in plain view (ADR 020).
+"""Train a GPT with phases 0-3: phase 2's composition root plus what phase 3 adds, in plain view (ADR 019).
 
     python -m phase3_optim.train --config examples/tiny_model.py --optimizer=muon
     python -m phase3_optim.train --config examples/tiny_model.py --dtype=fp16     # with the loss scaler
