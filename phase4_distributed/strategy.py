@@ -55,10 +55,10 @@ def choose_strategy(requested: str, model: nn.Module, ctx: DistContext, micro_ba
     return chosen, f"auto: the memory planner's choice for {gpu / GIB:.0f} GiB per GPU"
 
 
-def compile_blocks(model: nn.Module) -> nn.Module:
+def compile_blocks(model: nn.Module, **compile_kwargs) -> nn.Module:
     """Compile each transformer block in place (nn.Module.compile): FSDP can then shard compiled blocks."""
     for block in model.transformer.h:
-        block.compile()
+        block.compile(**compile_kwargs)
     return model
 
 

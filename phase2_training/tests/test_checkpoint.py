@@ -127,3 +127,24 @@ def test_kill_during_save_leaves_the_previous_checkpoint_intact(tmp_path):
         assert remove_stale_temp_files(directory) == temps
         return
     pytest.fail("never caught the child mid-save in 5 attempts")
+
+
+@pytest.mark.commit("2.4")
+def test_checkpoints_load_onto_the_cpu_whatever_device_wrote_them(tmp_path, monkeypatch):
+    """A GPU run's checkpoint resumes anywhere: the loader maps to the CPU, each load moves tensors after.
+    (Loading RNG states onto a GPU broke resume on CUDA: NumPy's state cannot live there.)"""
+    from phase2_training.checkpoint import load_checkpoint, save_checkpoint
+    from phase2_training.device import rng_state, set_rng_state
+    save_checkpoint(tmp_path, {**_state(1), "rng": rng_state()})
+    seen = {}
+    real = torch.load
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "load", spy)
+    state = load_checkpoint(tmp_path)
+    assert seen["map_location"] == "cpu" and seen["weights_only"] is True
+    set_rng_state(state["rng"])  # restores from CPU tensors
+    assert torch.equal(torch.get_rng_state(), state["rng"]["torch"])
