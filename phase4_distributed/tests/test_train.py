@@ -109,3 +109,22 @@ def test_fp16_with_forced_overflows_resumes_exactly(tmp_path, data_root):
     _resume_from_step_3(full, resumed)
     assert run(_cfg(resumed, data_root, dtype="fp16", dropout=0.0, resume=True)) == scale
     assert [_records(resumed)[s] for s in (4, 5, 6)] == [_records(full)[s] for s in (4, 5, 6)]
+
+
+def _found_inf_on_rank1(ctx):
+    from phase4_distributed.strategy import DistributedLossScaler
+    model = torch.nn.Linear(4, 4)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for p in model.parameters():  # rank 1's shard overflowed, rank 0's did not
+        p.grad = torch.full_like(p, float("inf") if ctx.rank == 1 else 1.0)
+    scaler = DistributedLossScaler(init_scale=8.0)
+    before = model.weight.detach().clone()
+    scaler.step(opt)
+    scaler.update()
+    return torch.equal(model.weight, before), scaler.get_scale()
+
+
+@pytest.mark.commit("4.3")
+def test_fp16_found_inf_is_agreed_by_every_rank():
+    # both ranks skip the step and back off, or the replicas would silently diverge
+    assert run_local(_found_inf_on_rank1, WORLD) == [(True, 4.0), (True, 4.0)]
