@@ -14,6 +14,7 @@ def test_gpu_check_dry_run_passes_every_part_with_one_line_each(tmp_path, capsys
     assert f"{len(PARTS)}/{len(PARTS)} parts passed" in out
 
 
+@pytest.mark.commit("4.3")
 def test_gpu_check_refuses_to_run_the_real_check_without_a_gpu(capsys):
     import torch
     if torch.cuda.is_available():
