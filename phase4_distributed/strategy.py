@@ -28,9 +28,10 @@ from phase3_optim.param_groups import param_groups
 from phase3_optim.precision import LossScaler
 from phase4_distributed.dist import DistContext
 from phase4_distributed.planner import GIB, ModelShape, format_plan, plan_memory, recommend
+from phase4_distributed.planner import STRATEGIES as PLANNED
 from phase4_distributed.zero import ZeroAdamW
 
-STRATEGIES = ("single", "ddp", "zero1", "fsdp", "auto")
+STRATEGIES = (*PLANNED, "auto")  # what the planner sizes, plus "let the planner choose"
 
 
 def choose_strategy(requested: str, model: nn.Module, ctx: DistContext, micro_batch: int, block_size: int,
