@@ -6,7 +6,7 @@ EX     ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges stubs progress \
-        reset hint lint format demo demo-gpu profile scaling bench-model bench-training bench-tokenizer bench-optim clean
+        reset hint lint format demo demo-gpu gpu-check train prepare profile scaling bench-model bench-training bench-tokenizer bench-optim clean
 
 help: ## list the commands
 	@echo "mini-nanochat — learner loop: read the ADR -> fill the stub -> make phaseX.Y -> exercises"
@@ -69,6 +69,15 @@ demo: ## corpus -> tokenizer -> shards -> GPT -> report, CPU, offline, <= 10 min
 
 demo-gpu: ## the demo pipeline with a bigger model on one GPU (bf16, compile) into runs/demo_gpu/
 	$(PYTHON) -m phase2_training.demo --config examples/demo_gpu.py --out runs/demo_gpu
+
+gpu-check: ## one GPU, < 9 min: 500M speed/MFU, fp32 vs bf16, Muon vs AdamW, demo-gpu, resume, NCCL (DRY=1: CPU)
+	$(PYTHON) -m phase4_distributed.gpu_check $(if $(DRY),--dry,)
+
+train: ## train with the full entry, one process (CONFIG=examples/tiny_model.py; torchrun for more)
+	$(PYTHON) -m phase4_distributed.train --config $(or $(CONFIG),examples/tiny_model.py)
+
+prepare: ## build a config's tokenizer and shards once, before a multi-GPU run (CONFIG=...)
+	$(PYTHON) -m phase2_training.data_prep --config $(or $(CONFIG),examples/tiny_model.py)
 
 profile: ## time per training phase, tokens/s, MFU, peak memory (CONFIG=..., STEPS=...)
 	$(PYTHON) tools/profiler/profile_training.py --config $(or $(CONFIG),examples/tiny_model.py) --steps $(or $(STEPS),100)

@@ -4,7 +4,7 @@
     python -m bench.bench_training --only overfit --threads 1
     python -m bench.bench_training --quick          # seconds: a smoke run for CI (tiny sizes, no timing goal)
 
-1. overfit: phase2_training.overfit with the checkpoint-2 settings (reference code, AdamW):
+1. overfit: checkpoints_exercises.phase2.overfit with the checkpoint-2 settings (reference code, AdamW):
    steps, epochs, wall seconds and CPU seconds to reach loss < 0.1. CPU seconds are printed too
    because on a shared machine wall time measures the neighbours as much as the code.
 2. demo throughput: `--steps` training steps of examples/demo_cpu.py's model and batch
@@ -24,8 +24,8 @@ import torch
 
 
 def bench_overfit(quick: bool) -> dict:
+    from checkpoints_exercises.phase2.overfit import OverfitConfig, build, overfit
     from phase2_training.optimizer import param_groups
-    from phase2_training.overfit import OverfitConfig, build, overfit
     cfg = OverfitConfig(sentences=100, n_layer=1, n_embd=32, max_steps=20) if quick else OverfitConfig()
     setup = build(cfg)
     opt = torch.optim.AdamW(param_groups(setup.model, 0.0), lr=cfg.lr, betas=(0.9, 0.95))

@@ -4,6 +4,7 @@
     python -m phase2_training.train --config examples/demo_cpu.py    # the training part only
 """
 
+from phase1_model import GPTConfig
 from phase2_training.config import TrainConfig
 
 config = TrainConfig(
@@ -12,11 +13,13 @@ config = TrainConfig(
     vocab_size=2048,
     tokenizer_bytes=None,          # the whole corpus: BPE training takes seconds here
     val_fraction=0.05,
-    lineage="nanochat",
-    n_layer=2,
-    n_head=4,
-    n_embd=128,
-    block_size=128,
+    model=GPTConfig(
+        lineage="nanochat",
+        n_layer=2,
+        n_head=4,
+        n_embd=128,
+        block_size=128,
+    ),
     batch_size=16,
     max_steps=1200,
     lr=3e-3,

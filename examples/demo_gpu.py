@@ -8,6 +8,7 @@ Same corpus and pipeline as the CPU demo (examples/demo_cpu.py), a bigger model 
 which is 0.9M tokens with this vocabulary: 899,248).
 """
 
+from phase1_model import GPTConfig
 from phase2_training.config import TrainConfig
 
 config = TrainConfig(
@@ -16,11 +17,14 @@ config = TrainConfig(
     vocab_size=8192,
     tokenizer_bytes=None,
     val_fraction=0.05,
-    lineage="nanochat",
-    n_layer=8,
-    n_head=8,
-    n_embd=512,
-    block_size=512,
+    model=GPTConfig(
+        lineage="nanochat",
+        n_layer=8,
+        n_head=8,
+        n_embd=512,
+        block_size=512,
+        dropout=0.1,
+    ),
     batch_size=64,
     max_steps=3000,
     lr=2e-3,
@@ -29,7 +33,6 @@ config = TrainConfig(
     decay_frac=0.3,
     weight_decay=0.1,
     grad_clip=1.0,
-    dropout=0.1,
     dtype="bf16",
     compile=True,
     eval_interval=250,

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from phase0_tokenizer.atomic import atomic_write_text
 from phase0_tokenizer.download import DownloadError, download, sha256_file
 
 DEFAULT_CORPUS = "asv"
@@ -198,9 +199,7 @@ def _fetch(name: str, spec: RemoteCorpus, cache_dir: Path) -> Path:
     if spec.filename not in manifest:  # verify-on-first-download: later loads must see the same bytes
         manifest[spec.filename] = {"url": spec.url, "sha256": pinned or sha256_file(path),
                                    "size": path.stat().st_size}
-        tmp = manifest_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
-        os.replace(tmp, manifest_path)
+        atomic_write_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
     return path
 
 

@@ -22,13 +22,14 @@ token into bits per byte, a number comparable across tokenizers (phase 2.1).
 from __future__ import annotations
 
 import json
-import os
 from bisect import bisect_right
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from phase0_tokenizer.atomic import atomic_write_bytes
 
 FORMAT_NAME, FORMAT_VERSION = "mini-nanochat token shards", 1
 META = "meta.json"
@@ -68,7 +69,7 @@ def write_shards(tokenizer, docs: Iterable[str], out_dir: str | Path, shard_toke
     meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "dtype": dtype.name, "vocab_size": tokenizer.vocab_size,
             "bos_id": tokenizer.bos_id, "documents": n_docs,
             "splits": {split: w.close() for split, w in writers.items()}}
-    _atomic_write(out / META, json.dumps(meta, indent=1).encode())
+    atomic_write_bytes(out / META, json.dumps(meta, indent=1).encode())
     return meta
 
 
@@ -88,7 +89,7 @@ class _ShardWriter:
 
     def flush(self) -> None:
         name = f"{self.split}_{len(self.shards):06d}.bin"
-        _atomic_write(self.out / name, self.buf[:self.fill].tobytes())
+        atomic_write_bytes(self.out / name, self.buf[:self.fill].tobytes())
         self.shards.append({"file": name, "tokens": self.fill})
         self.fill = 0
 
@@ -96,12 +97,6 @@ class _ShardWriter:
         if self.fill:
             self.flush()
         return self.shards
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 class TokenDataset:

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from pathlib import Path
 
 import regex
 
+from phase0_tokenizer.atomic import atomic_write_text
 from phase0_tokenizer.bpe import build_vocab, merge
 from phase0_tokenizer.bpe_fast import train_bpe_fast
 from phase0_tokenizer.pretokenize import GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN
@@ -267,10 +267,7 @@ class Tokenizer:
         lines += ["bytes " + " ".join(map(str, self._byte_ids)), f"merges {len(self.merges)}"]
         lines += [f"{a} {b} {n}" for (a, b), n in self.merges.items()]
         body = "\n".join(lines) + "\n"
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(body + f"sha256 {hashlib.sha256(body.encode()).hexdigest()}\n", encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write_text(path, body + f"sha256 {hashlib.sha256(body.encode()).hexdigest()}\n")
 
     @classmethod
     def load(cls, path: str | Path) -> Tokenizer:

@@ -3,6 +3,7 @@
 from phase2_training.batching import pack_rows
 from phase2_training.checkpoint import (
                                         CheckpointError,
+                                        StateDictFns,
                                         atomic_save,
                                         latest_checkpoint,
                                         list_checkpoints,
@@ -22,18 +23,19 @@ from phase2_training.loss import (
                                         perplexity,
                                         unigram_bits_per_byte,
 )
-from phase2_training.optimizer import OPTIMIZERS, make_optimizer, param_groups, register_optimizer
+from phase2_training.optimizer import make_adamw, param_groups
 from phase2_training.schedule import lr_multiplier, set_lr, warmup_cosine, warmup_stable_decay
-from phase2_training.step import NonFiniteLossError, StepResult, train_step
+from phase2_training.step import NonFiniteLossError, StepResult, no_grad_sync, train_step
 from phase2_training.trainer import Trainer, TrainingDiverged
 
 __all__ = [
-    "pack_rows", "CheckpointError", "atomic_save", "latest_checkpoint", "list_checkpoints", "load_checkpoint",
-    "save_checkpoint", "clip_grad_norm", "global_grad_norm", "ConfigError", "TrainConfig", "apply_overrides",
+    "pack_rows", "CheckpointError", "StateDictFns", "atomic_save", "latest_checkpoint", "list_checkpoints",
+    "load_checkpoint", "save_checkpoint", "clip_grad_norm", "global_grad_norm", "ConfigError", "TrainConfig",
+    "apply_overrides",
     "load_config", "autocast_context", "pick_device", "rng_state", "seed_everything", "set_rng_state", "evaluate",
     "MetricsLogger", "read_jsonl", "bits_per_byte", "cross_entropy", "log_softmax", "nats_and_bytes", "perplexity",
-    "unigram_bits_per_byte", "OPTIMIZERS", "make_optimizer", "param_groups", "register_optimizer", "lr_multiplier",
-    "set_lr", "warmup_cosine", "warmup_stable_decay", "NonFiniteLossError", "StepResult", "train_step",
+    "unigram_bits_per_byte", "make_adamw", "param_groups", "lr_multiplier",
+    "set_lr", "warmup_cosine", "warmup_stable_decay", "NonFiniteLossError", "StepResult", "no_grad_sync", "train_step",
     "Trainer", "TrainingDiverged",
 ]
 

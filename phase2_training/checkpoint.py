@@ -1,17 +1,22 @@
 """Checkpoints: one file per step holding everything a run needs to continue exactly (ADR 012).
 
-    runs/tiny/checkpoints/step_000500.pt  = {format, version, step, model, optimizer, rng,
-                                             loader, config, model_config, tokenizer, metrics}
+    runs/tiny/checkpoints/step_000500.pt  = {model_config, model,                 <- phase 1's format
+                                             format, version, step, optimizer, rng, loader,
+                                             train_config, tokenizer, metrics[, scaler]}
+
+Phase 1 owns the two model keys (GPT.checkpoint_state / GPT.from_checkpoint read them), so
+any trainer checkpoint also loads as a bare model. Phase 4 changes nothing here: it hands the
+trainer functions that gather sharded state into these same plain dicts (StateDictFns).
 
 - One file, not model/optimizer/meta side by side (nanochat writes three): a step
   is either entirely on disk or not at all.
-- Atomic: write `.step_000500.pt.tmp-<pid>`, flush, fsync, then os.replace onto the
-  final name. A rename within one directory is atomic on POSIX and Windows, so a
-  kill at any instant leaves either the old file set or the new one, never half a
-  checkpoint under a real name (a test kills a real process mid-save).
-- Safe to load: torch.load(weights_only=True) unpickles tensors and plain
-  containers only, never arbitrary objects; so everything inside is kept plain
-  (config as a dict, RNG states as tensors and lists).
+- Atomic: phase 0's atomic_write (`.step_000500.pt.tmp-<pid>`, fsync, os.replace,
+  fsync of the directory). A kill at any instant leaves either the old file set or
+  the new one, never half a checkpoint under a real name (a test kills a real process
+  mid-save).
+- Safe to load: phase 1's read_checkpoint, torch.load(weights_only=True) onto the CPU,
+  unpickles tensors and plain containers only, never arbitrary objects; so everything
+  inside is kept plain (config as a dict, RNG states as tensors and lists).
 - Exact resume needs more than weights: Adam's moments, the step (for the LR
   schedule), every RNG, and where the data loader stands. With all of them the
   resumed run's losses equal the uninterrupted run's bit for bit on CPU.
@@ -19,52 +24,26 @@
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-FORMAT_NAME, FORMAT_VERSION = "mini-nanochat checkpoint", 1
+from phase0_tokenizer.atomic import atomic_write
+from phase1_model.gpt import CheckpointError, load_weights, read_checkpoint
+
+FORMAT_NAME, FORMAT_VERSION = "mini-nanochat checkpoint", 2
 STEP_FILE = re.compile(r"^step_(\d+)\.pt$")
-REQUIRED = ("step", "model", "optimizer", "rng", "loader", "config", "model_config", "tokenizer")
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint that is missing, corrupt, foreign or incompatible; the message names the fix."""
+REQUIRED = ("step", "model", "optimizer", "rng", "loader", "train_config", "model_config", "tokenizer")
 
 
 def atomic_save(obj, path: str | Path) -> Path:
     """torch.save(obj) to `path` so that readers see the old file or the complete new one, never a part."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # >>> exercise 2.4 atomic_save: torch.save to a temp file in the same dir; fsync; os.replace; unlink tmp on error
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")  # same directory: rename stays atomic
-    try:
-        with open(tmp, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-        os.replace(tmp, path)     # atomic: the old file until here, the new one after
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)       # make the rename itself durable across a power cut
-    return path
+    # >>> exercise 2.4 atomic_save: hand phase 0's atomic writer a function that serialises obj with torch
+    return atomic_write(path, lambda f: torch.save(obj, f))
     # <<< exercise 2.4 atomic_save
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # Windows cannot open a directory; its rename is durable enough
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def checkpoint_path(directory: str | Path, step: int) -> Path:
@@ -107,8 +86,9 @@ def save_checkpoint(directory: str | Path, state: dict, keep: int | None = None)
     return path
 
 
-def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:
-    """Read and check a checkpoint written by save_checkpoint (weights_only: no code runs on load)."""
+def load_checkpoint(path: str | Path) -> dict:
+    """Read and check a checkpoint written by save_checkpoint: phase 1's read_checkpoint (weights_only,
+    onto the CPU: move tensors afterwards, so a GPU checkpoint resumes anywhere), then the training keys."""
     path = Path(path)
     if path.is_dir():
         latest = latest_checkpoint(path)
@@ -118,13 +98,12 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}: check the path (checkpoints live in <out_dir>/checkpoints)")
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:  # truncated zip, foreign pickle, ...
-        raise CheckpointError(f"{path} is corrupt or not a torch checkpoint ({type(e).__name__}: {e}); "
-                              "delete it and resume from the previous one") from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT_NAME:
-        raise CheckpointError(f"{path} is not a {FORMAT_NAME!r} file (phase 1's GPT.checkpoint_state files "
-                              "load with GPT.from_checkpoint instead)")
+        state = read_checkpoint(path)
+    except CheckpointError as e:
+        raise CheckpointError(f"{e}; delete it and resume from the previous one") from None
+    if state.get("format") != FORMAT_NAME:
+        raise CheckpointError(f"{path} is not a {FORMAT_NAME!r} file (a bare model checkpoint of phase 1 "
+                              "loads with GPT.from_checkpoint instead)")
     if state.get("version") != FORMAT_VERSION:
         raise CheckpointError(f"{path} is checkpoint format v{state.get('version')}, this code reads "
                               f"v{FORMAT_VERSION}: use the course version that wrote it")
@@ -132,3 +111,20 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     if missing:
         raise CheckpointError(f"{path} lacks {missing}: it was not written by save_checkpoint")
     return state
+
+
+def load_local_state(model, optimizer, model_state: dict, optimizer_state: dict) -> None:
+    """Load full states into a model and optimizer that live in one process (tensors move to their device)."""
+    load_weights(model, model_state)
+    optimizer.load_state_dict(optimizer_state)
+
+
+@dataclass(frozen=True)
+class StateDictFns:
+    """How the trainer turns its model and optimizer into checkpoint dicts and back.
+
+    Phase 2's are the plain state_dict calls. Phase 4 passes functions that gather sharded state
+    (FSDP, ZeRO-1) into the same full dicts and scatter it back: collectives every rank calls."""
+    model_state: Callable = lambda model: model.state_dict()
+    optimizer_state: Callable = lambda model, optimizer: optimizer.state_dict()
+    load: Callable = load_local_state

@@ -7,6 +7,12 @@ nanoGPT's config/*.py files set globals, but typed). Overrides are parsed with
 the field's type, and every value is checked before any tensor exists, so a typo
 fails in a second with a message naming the fix ("unknown key 'lerning_rate';
 did you mean 'lr'?"), not an hour later.
+
+The model is phase 1's GPTConfig, held whole (`config.model`), not copied field by
+field: `--model.n_layer=4` overrides one of its fields and GPTConfig checks it.
+Its vocab_size is the tokenizer's, set when the model is built. A few keys are read
+only by later phases' entries (optimizer names beyond "adamw", fp16, strategy,
+dist_timeout_s); phase 2 stores them and its own entry refuses what it cannot run.
 """
 
 from __future__ import annotations
@@ -21,15 +27,17 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from phase1_model.config import ConfigError, GPTConfig
 from phase2_training.schedule import SCHEDULES
 
-DTYPES = ("fp32", "bf16", "fp16")
+DTYPES = ("fp32", "bf16", "fp16")           # autocast dtypes; fp16 also needs phase 3's loss scaler
 DEVICES = ("auto", "cpu", "cuda", "mps")
-STRATEGIES = ("single", "ddp", "zero1", "fsdp", "auto")  # phase4_distributed.strategy
+SIZE_FIELDS = ("vocab_size", "block_size", "n_layer", "n_head", "n_kv_head", "n_embd", "mlp_hidden", "dropout",
+               "rope_theta", "norm_eps", "attention_impl")  # what a change of lineage keeps (the rest is the lineage's)
 
 
-class ConfigError(ValueError):
-    """A config that cannot run; the message names the fix."""
+def default_model() -> GPTConfig:
+    return GPTConfig(lineage="nanochat", n_layer=4, n_head=4, n_embd=128, block_size=128)
 
 
 @dataclass
@@ -40,8 +48,9 @@ class TrainConfig:
     device: str = "auto"                 # auto = cuda > mps > cpu
     dtype: str = "fp32"                  # fp32 | bf16 | fp16 (autocast; fp16 needs phase 3's scaler)
     threads: int = 0                     # torch.set_num_threads on CPU; 0 = torch's default
-    compile: bool = False                # torch.compile the model (phase 3; worth it on GPUs)
-    strategy: str = "single"             # single | ddp | zero1 | fsdp | auto (phase 4, under torchrun)
+    compile: bool = False                # torch.compile the model (worth it on GPUs)
+    strategy: str = "auto"               # phase 4's entry: single | ddp | zero1 | fsdp | auto (under torchrun)
+    dist_timeout_s: float = 600.0        # phase 4: how long a collective may wait for the slowest rank
     # ---- data: tokenizer and shards are built once under data_root, then reused
     corpus: str = "asv"
     max_bytes: int | None = None         # use only the first max_bytes of the corpus (None = all)
@@ -49,17 +58,10 @@ class TrainConfig:
     tokenizer_bytes: int | None = 1_000_000  # train the tokenizer on this prefix (BPE training is the slow part)
     val_fraction: float = 0.05           # share of documents held out for validation
     data_root: str = "runs/data"
-    # ---- model (phase1_model.GPTConfig; vocab_size comes from the tokenizer)
-    lineage: str = "nanochat"
-    n_layer: int = 4
-    n_head: int = 4
-    n_kv_head: int | None = None
-    n_embd: int = 128
-    block_size: int = 128
-    dropout: float = 0.0
-    model_overrides: dict = field(default_factory=dict)  # any other GPTConfig field, e.g. {"mlp": "gelu"}
+    # ---- model: phase 1's GPTConfig, whole (its vocab_size is replaced by the tokenizer's)
+    model: GPTConfig = field(default_factory=default_model)
     # ---- optimisation
-    optimizer: str = "adamw"             # a name from phase2_training.optimizer.OPTIMIZERS, or "module:function"
+    optimizer: str = "adamw"             # phase 2: adamw (torch's); phase 3's entry: adamw | adam | sgd | muon
     batch_size: int = 16                 # sequences per micro-batch (per process)
     grad_accum_steps: int = 1            # micro-batches per optimizer step
     max_steps: int = 1000
@@ -86,13 +88,23 @@ class TrainConfig:
         self.validate()
 
     @property
+    def block_size(self) -> int:
+        return self.model.block_size
+
+    @property
     def tokens_per_step(self) -> int:
         return self.batch_size * self.block_size * self.grad_accum_steps
 
+    def model_config(self, vocab_size: int) -> GPTConfig:
+        """The GPTConfig to build: this config's model with the tokenizer's vocabulary size."""
+        return dataclasses.replace(self.model, vocab_size=vocab_size)
+
     def validate(self) -> TrainConfig:
         """Raise ConfigError naming the fix for any value that cannot work. Returns self."""
-        positive = ("vocab_size", "n_layer", "n_head", "n_embd", "block_size", "batch_size", "grad_accum_steps",
-                    "max_steps", "eval_interval", "eval_iters", "log_interval", "keep_checkpoints")
+        if not isinstance(self.model, GPTConfig):
+            raise ConfigError("model must be a phase1_model.GPTConfig, e.g. GPTConfig(lineage='nanochat', n_layer=4)")
+        positive = ("vocab_size", "batch_size", "grad_accum_steps", "max_steps", "eval_interval", "eval_iters",
+                    "log_interval", "keep_checkpoints")
         for name in positive:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -101,8 +113,7 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{name}={value!r}: must be an integer >= 0")
-        for name, choices in (("dtype", DTYPES), ("device", DEVICES), ("schedule", SCHEDULES),
-                               ("strategy", STRATEGIES)):
+        for name, choices in (("dtype", DTYPES), ("device", DEVICES), ("schedule", SCHEDULES)):
             value = getattr(self, name)
             base = value.split(":")[0] if name == "device" and isinstance(value, str) else value
             if base not in choices:
@@ -115,17 +126,13 @@ class TrainConfig:
         for name in ("min_lr_frac", "decay_frac", "beta1", "beta2"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be in [0, 1]")
-        if not 0 <= self.dropout < 1:
-            raise ConfigError(f"dropout={self.dropout!r}: must be in [0, 1)")
+        if not (isinstance(self.dist_timeout_s, (int, float)) and self.dist_timeout_s > 0):
+            raise ConfigError(f"dist_timeout_s={self.dist_timeout_s!r}: must be a positive number of seconds")
         if not 0 < self.val_fraction <= 0.5:
             raise ConfigError(f"val_fraction={self.val_fraction!r}: must be in (0, 0.5]; the run reports "
                               "validation loss and bits per byte, so some documents must be held out")
         if self.weight_decay < 0 or self.grad_clip < 0:
             raise ConfigError("weight_decay and grad_clip must be >= 0 (grad_clip=0 turns clipping off)")
-        if self.n_embd % self.n_head:
-            raise ConfigError(f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")
-        if not isinstance(self.model_overrides, dict):
-            raise ConfigError("model_overrides must be a dict of GPTConfig fields, e.g. {'mlp': 'gelu'}")
         return self
 
     def to_dict(self) -> dict:
@@ -178,23 +185,54 @@ def _unknown(name: str, known: list[str]) -> ConfigError:
     return ConfigError(f"unknown config key '{name}'{hint}")
 
 
+def override_model(model: GPTConfig, changes: dict) -> GPTConfig:
+    """GPTConfig with `changes` applied; a new lineage re-resolves the lineage fields (keeping the sizes)."""
+    if "lineage" in changes and changes["lineage"] != model.lineage:
+        base = {k: getattr(model, k) for k in SIZE_FIELDS}  # the old lineage's norm, mlp, ... are dropped
+    else:
+        base = model.to_dict()
+    # fields GPTConfig derived from others (n_kv_head = n_head, mlp_hidden from n_embd) are derived again
+    probe = GPTConfig(**{**model.to_dict(), "n_kv_head": None, "mlp_hidden": None})
+    for name in ("n_kv_head", "mlp_hidden"):
+        if name not in changes and getattr(model, name) == getattr(probe, name):
+            base[name] = None
+    return GPTConfig(**{**base, **changes})  # GPTConfig.__post_init__ resolves and validates
+
+
 def apply_overrides(cfg: TrainConfig, overrides: list[str]) -> TrainConfig:
-    """A new config with `--key=value` strings applied (a bare `--flag` means true), then validated."""
+    """A new config with `--key=value` strings applied (a bare `--flag` means true), then validated.
+    `--model.<field>=value` sets a field of the GPTConfig (`--model.n_layer=4`, `--model.mlp=gelu`)."""
     hints = typing.get_type_hints(TrainConfig)
-    known = [f.name for f in dataclasses.fields(TrainConfig)]
-    changes = {}
+    model_hints = typing.get_type_hints(GPTConfig)
+    known = [f.name for f in dataclasses.fields(TrainConfig) if f.name != "model"]
+    known_model = [f"model.{f.name}" for f in dataclasses.fields(GPTConfig)]
+    changes, model_changes = {}, {}
     for item in overrides:
         if not item.startswith("--"):
             raise ConfigError(f"unexpected argument {item!r}: overrides look like --key=value")
         name, eq, text = item[2:].partition("=")
         name = name.replace("-", "_")
-        if name not in known:
-            raise _unknown(name, known)
+        if name.startswith("model."):
+            if name not in known_model:
+                raise _unknown(name, known_model)
+            field_hint = model_hints[name[len("model."):]]
+        elif name in known:
+            field_hint = hints[name]
+        elif f"model.{name}" in known_model:  # --n_layer=4: a model field without its prefix
+            raise ConfigError(f"--{name} is a model field: write --model.{name}={text or '...'}")
+        else:
+            raise _unknown(name, known + known_model)
         if not eq:
-            if hints[name] is not bool:
+            if field_hint is not bool:
                 raise ConfigError(f"--{name} needs a value: --{name}=...")
             text = "true"
-        changes[name] = _parse_value(name, text, hints[name])
+        value = _parse_value(name, text, field_hint)
+        if name.startswith("model."):
+            model_changes[name[len("model."):]] = value
+        else:
+            changes[name] = value
+    if model_changes:
+        changes["model"] = override_model(cfg.model, model_changes)
     return dataclasses.replace(cfg, **changes)  # runs __post_init__, so validate()
 
 

@@ -1,6 +1,7 @@
 """Tokenizer and shards for a run, built once and reused: corpus -> BPE tokenizer -> train/val shards.
 
     prepare_data(cfg) -> PreparedData(tokenizer, tokenizer_path, data_dir, meta)
+    python -m phase2_training.data_prep --config examples/gpt_500m.py    # prepare once, before torchrun
 
 Everything lands in `<data_root>/<corpus>-v<vocab>-...` (under runs/, which git
 ignores); a second run with the same settings finds meta.json (written last by
@@ -16,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from phase0_tokenizer.corpus import load_documents
+from phase0_tokenizer.corpus import load_documents, truncate_utf8
 from phase0_tokenizer.data import META, write_shards
 from phase0_tokenizer.tokenizer import Tokenizer
 
@@ -59,7 +60,7 @@ def prepare_data(cfg, log=print) -> PreparedData:
     docs = load_documents(cfg.corpus, max_bytes=cfg.max_bytes)
     text = "\n\n".join(docs)
     if cfg.tokenizer_bytes is not None:
-        text = text.encode("utf-8")[:cfg.tokenizer_bytes].decode("utf-8", errors="ignore")
+        text = truncate_utf8(text, cfg.tokenizer_bytes)
     log(f"training a {cfg.vocab_size}-token BPE tokenizer on {len(text.encode()):,} bytes of {cfg.corpus!r}...")
     t0 = time.perf_counter()
     tokenizer = Tokenizer.train(text, cfg.vocab_size)
@@ -71,3 +72,24 @@ def prepare_data(cfg, log=print) -> PreparedData:
     n = {split: sum(s["tokens"] for s in shards) for split, shards in meta["splits"].items()}
     log(f"  {n['train']:,} train + {n['val']:,} val tokens in {t2 - t1:.1f} s")
     return PreparedData(tokenizer, tok_path, out, meta, {"tokenizer_s": t1 - t0, "shards_s": t2 - t1})
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prepare a config's data in one process (multi-GPU runs: do this before torchrun)."""
+    import sys
+
+    from phase2_training.config import ConfigError, load_config
+    from phase2_training.train import split_args
+    try:
+        path, overrides = split_args(sys.argv[1:] if argv is None else argv)
+        cfg = load_config(path, overrides)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    data = prepare_data(cfg)
+    print(f"data ready: {data.data_dir} (tokenizer {data.tokenizer_path})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -99,7 +99,7 @@ def write_report(path: Path, cfg, trainer, summary: dict, stats: dict, final: di
 
 def run(cfg, log=print) -> dict:
     """The pipeline for a TrainConfig; returns the numbers the report shows."""
-    from phase2_training.trainer import Trainer
+    from phase2_training.train import build_trainer
     t0 = time.perf_counter()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -107,7 +107,7 @@ def run(cfg, log=print) -> dict:
     stats = tokenizer_stats(data)
     log(f"tokenizer: {stats['vocab_size']} tokens, {stats['val_bytes_per_token']:.2f} bytes/token on val; "
         f"unigram baseline {stats['unigram_bpb']:.4f} bits/byte")
-    trainer = Trainer(cfg, data=data, log=log)
+    trainer = build_trainer(cfg, log=log, data=data)  # the phase-2 composition root (train.py)
     log(f"model: {trainer.model.num_params():,} parameters; {cfg.max_steps} steps of {cfg.tokens_per_step:,} tokens")
     summary = trainer.train()
     final = full_val_metrics(trainer)

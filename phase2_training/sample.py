@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from phase0_tokenizer.tokenizer import Tokenizer
-from phase1_model import GPT, GPTConfig, load_weights
+from phase1_model import GPT
 from phase2_training.checkpoint import CheckpointError, load_checkpoint
 from phase2_training.data_prep import file_sha256
 from phase2_training.device import pick_device
@@ -27,9 +27,8 @@ from phase2_training.device import pick_device
 def load_model(checkpoint: str | Path, device: str | torch.device = "cpu",
                tokenizer_path: str | Path | None = None) -> tuple[GPT, Tokenizer, dict]:
     """(model in eval mode, its tokenizer, the checkpoint dict) from a step_*.pt file or a checkpoints folder."""
-    state = load_checkpoint(checkpoint, map_location="cpu")
-    model = GPT(GPTConfig.from_dict(state["model_config"]))
-    load_weights(model, state["model"])
+    state = load_checkpoint(checkpoint)
+    model = GPT.from_checkpoint(state)  # phase 1 reads its own two keys, model_config and model
     ref = state["tokenizer"]
     path = Path(tokenizer_path or ref["path"])
     if not path.is_file():

@@ -12,10 +12,12 @@ forgetting zero_grad (last step's gradient leaks into this one), forgetting the
 1/n (the gradient is n times too big: invisible with Adam at first, fatal with
 SGD or clipping), and stepping on a nan (one inf in the loss poisons every weight).
 
-The hooks later phases plug in: `autocast` (bf16/fp16 contexts, phase 3),
-`scaler` (an fp16 loss scaler with scale/unscale_/step/update, phase 3) and
-`model.no_sync()` (DDP skips the gradient all-reduce on all but the last
-micro-batch, phase 4).
+This is the one training step of the course: the trainer, the profiler and the
+scaling tool all call it. What later phases add comes in as arguments, never as
+imports: `autocast` (a bf16/fp16 context), `scaler` (phase 3's fp16 loss scaler:
+scale/unscale_/step/update) and `grad_sync(model, enabled)` (phase 4's context that
+lets DDP or FSDP2 reduce gradients only on the last micro-batch: one reduction per
+optimizer step).
 """
 
 from __future__ import annotations
@@ -40,19 +42,18 @@ class StepResult:
     grad_norm: float | None     # global gradient norm before clipping (None when not clipping)
 
 
-def sync_context(model, last: bool):
-    """DDP's no_sync() on every micro-batch but the last (one all-reduce per step); a no-op otherwise."""
-    if not last and hasattr(model, "no_sync"):
-        return model.no_sync()
+def no_grad_sync(model, enabled: bool) -> contextlib.AbstractContextManager:
+    """One process: nothing to synchronise (phase 4 passes its gradient_sync instead)."""
     return contextlib.nullcontext()
 
 
 def train_step(model, optimizer, micro_batches: Sequence[tuple[torch.Tensor, torch.Tensor]],
                grad_clip: float = 0.0, autocast: Callable[[], contextlib.AbstractContextManager] | None = None,
-               scaler=None) -> StepResult:
+               scaler=None, grad_sync: Callable = no_grad_sync) -> StepResult:
     """One optimizer step over `micro_batches` [(x, y), ...] of equal size; returns the mean loss.
 
     model(x, y) must return (logits, mean loss). grad_clip > 0 clips the global grad norm.
+    grad_sync(model, enabled) is entered around each micro-batch, enabled only on the last.
     Raises NonFiniteLossError, with the parameters untouched, if the loss is nan/inf
     (or the gradient norm, when no scaler handles that by skipping the step).
     """
@@ -60,11 +61,11 @@ def train_step(model, optimizer, micro_batches: Sequence[tuple[torch.Tensor, tor
     n = len(micro_batches)
     if n == 0:
         raise ValueError("train_step needs at least one (x, y) micro-batch")
-    # >>> exercise 2.3 accumulate: zero_grad; per micro-batch: forward, add loss, backward(loss / n); mean loss
+    # >>> exercise 2.3 accumulate: zero_grad; per micro-batch (inside grad_sync): forward, add loss, backward(loss / n)
     optimizer.zero_grad(set_to_none=True)
     total = torch.zeros((), device=micro_batches[0][0].device)
     for i, (x, y) in enumerate(micro_batches):
-        with sync_context(model, last=i == n - 1):
+        with grad_sync(model, i == n - 1):  # phase 4: reduce gradients once, after the last micro-batch
             with autocast():
                 _, loss = model(x, y)
             total += loss.detach().float()

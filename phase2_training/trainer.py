@@ -7,111 +7,95 @@
         every eval_interval: val loss and bits per byte       evaluate.py   (2.2)
         every checkpoint_interval: an atomic checkpoint       checkpoint.py (2.4)
 
-Everything else is set-up: the device (cuda > mps > cpu), the seed, the data
-(phase 0), the model (phase 1), the optimizer (a hook phase 3 replaces). Later
-phases plug in without editing this file: `wrap_model` (torch.compile, DDP) and
-rank/world_size (phase 4: data sharded by rank, I/O on rank 0 only).
+The Trainer builds nothing. The entry (phase2_training/train.py; phase 3's and
+phase 4's extend it) builds the data, the model, the optimizer, the precision
+context and loss scaler, the parallel wrapper and the checkpoint functions, in
+order, and hands those objects over. So this loop is the same for one CPU core
+and for FSDP on 8 GPUs: rank and world_size decide who writes (rank 0) and what
+the metrics mean (validation loss averaged over ranks with `reduce_mean`).
 If the loss turns nan the loop stops before the bad update, leaves the last
 good checkpoint alone and says how to resume.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
-from phase0_tokenizer.data import SequentialLoader, TokenDataset, token_bytes
-from phase1_model import GPT, GPTConfig, load_weights
+from phase0_tokenizer.data import token_bytes
+from phase1_model import GPT, GPTConfig
 from phase2_training.checkpoint import (
     CheckpointError,
+    StateDictFns,
     latest_checkpoint,
     load_checkpoint,
     remove_stale_temp_files,
     save_checkpoint,
 )
 from phase2_training.config import TrainConfig
-from phase2_training.data_prep import PreparedData, file_sha256, prepare_data
-from phase2_training.device import autocast_context, pick_device, rng_state, seed_everything, set_rng_state
+from phase2_training.data_prep import PreparedData, file_sha256
+from phase2_training.device import rng_state, set_rng_state
 from phase2_training.evaluate import evaluate
 from phase2_training.jsonl import MetricsLogger
-from phase2_training.optimizer import make_optimizer
 from phase2_training.progress import TrainProgress
 from phase2_training.schedule import lr_multiplier, set_lr
-from phase2_training.step import NonFiniteLossError, train_step
+from phase2_training.step import NonFiniteLossError, no_grad_sync, train_step
 
 
 class TrainingDiverged(RuntimeError):
     """The loss or gradient became nan/inf; the message names the last good checkpoint and the fix."""
 
 
-def build_model_config(cfg: TrainConfig, vocab_size: int) -> GPTConfig:
-    return GPTConfig.from_lineage(cfg.lineage, vocab_size=vocab_size, block_size=cfg.block_size,
-                                  n_layer=cfg.n_layer, n_head=cfg.n_head, n_kv_head=cfg.n_kv_head,
-                                  n_embd=cfg.n_embd, dropout=cfg.dropout, **cfg.model_overrides)
+LOCAL_STATE = StateDictFns()  # one process: plain state_dict / load_state_dict
 
 
 class Trainer:
-    def __init__(self, cfg: TrainConfig, rank: int = 0, world_size: int = 1,
-                 wrap_model: Callable[[torch.nn.Module], torch.nn.Module] | None = None, log: Callable = print,
-                 data: PreparedData | None = None):
-        self.cfg, self.rank, self.world_size = cfg, rank, world_size
+    """The loop over objects built elsewhere (see the module docstring; phase2_training/train.py builds them).
+
+    model: the GPT (what checkpoints save); train_model: what runs forward/backward (the model itself,
+    or torch.compile / DDP / FSDP around it); loader: yields (x, y) micro-batches with state_dict();
+    val_batches: fixed (x, y) batches; autocast: a zero-argument context factory; scaler: fp16 loss
+    scaler or None; grad_sync(model, enabled): the gradient-reduction switch of train_step;
+    state: how model/optimizer become checkpoint dicts; reduce_mean: averages a float over ranks."""
+
+    def __init__(self, cfg: TrainConfig, data: PreparedData, model: GPT, optimizer, loader, val_batches: list,
+                 *, device: torch.device, train_model: torch.nn.Module | None = None,
+                 autocast: Callable = contextlib.nullcontext, scaler=None, grad_sync: Callable = no_grad_sync,
+                 state: StateDictFns = LOCAL_STATE, reduce_mean: Callable[[float], float] = float,
+                 rank: int = 0, world_size: int = 1, log: Callable = print):
+        self.cfg, self.data, self.model, self.optimizer = cfg, data, model, optimizer
+        self.loader, self.val_batches, self.device = loader, val_batches, device
+        self.train_model = train_model if train_model is not None else model
+        self.autocast, self.scaler, self.grad_sync = autocast, scaler, grad_sync
+        self.state_fns, self.reduce_mean = state, reduce_mean
+        self.rank, self.world_size = rank, world_size
         self.is_master = rank == 0  # only rank 0 writes logs, checkpoints and plots (phase 4)
         self.log = log if self.is_master else (lambda *a, **k: None)
         self.out_dir = Path(cfg.out_dir)
         self.ckpt_dir = self.out_dir / "checkpoints"
-        if cfg.threads:
-            torch.set_num_threads(cfg.threads)
-        self.device = pick_device(cfg.device)
-        self.autocast = autocast_context(cfg.dtype, self.device)
-        self.scaler = None  # fp16 needs loss scaling (ADR 015); bf16 and fp32 do not
-        if cfg.dtype == "fp16":
-            from phase3_optim.precision import LossScaler  # lazy: phase 2 runs without phase 3
-            self.scaler = LossScaler()
-        seed_everything(cfg.seed)  # before the model: its init draws from torch's generator
-        self.data = data or self._prepare_data()
-        self.tokenizer = self.data.tokenizer
-        self.model_config = build_model_config(cfg, self.tokenizer.vocab_size)
-        self.model = GPT(self.model_config).to(self.device)
-        self.train_model = (wrap_model or (lambda m: m))(self.model)
-        self.optimizer = make_optimizer(self.model, cfg)
-        train, val = TokenDataset(self.data.data_dir, "train"), TokenDataset(self.data.data_dir, "val")
-        self.loader = SequentialLoader(train, cfg.batch_size, cfg.block_size, rank, world_size, self.device,
-                                       shuffle=True, seed=cfg.seed)
-        val_loader = SequentialLoader(val, cfg.batch_size, cfg.block_size, rank, world_size, self.device)
-        # fixed val batches: every eval sees the same tokens and consumes no randomness
-        self.val_batches = [next(val_loader) for _ in range(min(cfg.eval_iters, val_loader.steps_per_epoch))]
-        self.token_bytes = token_bytes(self.tokenizer).to(self.device)
+        self.tokenizer = data.tokenizer
+        self.model_config = model.config
+        self.token_bytes = token_bytes(self.tokenizer).to(device)
         self.step, self.tokens_seen, self.elapsed = 0, 0, 0.0
         self.last: dict = {}
-        if cfg.resume:
-            self.resume()
-
-    def _prepare_data(self) -> PreparedData:
-        """Rank 0 builds the tokenizer and shards while the other ranks wait, then they read them."""
-        distributed = self.world_size > 1 and torch.distributed.is_initialized()
-        if distributed and not self.is_master:
-            torch.distributed.barrier()
-        data = prepare_data(self.cfg, log=self.log)
-        if distributed and self.is_master:
-            torch.distributed.barrier()
-        return data
 
     # ---- checkpoints (2.4) ------------------------------------------------------------------------
     def state(self) -> dict:
         """Everything a bit-identical resume needs. With several ranks every rank must call this:
         gathering FSDP shards or ZeRO-1 optimizer shards is a collective (ADR 018)."""
-        if self.world_size > 1:
-            from phase4_distributed.checkpoint import model_state_dict, optimizer_state_dict  # lazy: phase 4
-            model_sd, optim_sd = model_state_dict(self.model), optimizer_state_dict(self.model, self.optimizer)
-        else:
-            model_sd, optim_sd = self.model.state_dict(), self.optimizer.state_dict()
-        return {"step": self.step, "model": model_sd, "optimizer": optim_sd,
-                "rng": rng_state(), "loader": self.loader.state_dict(), "config": self.cfg.to_dict(),
-                "model_config": self.model_config.to_dict(), "tokenizer": self.data.reference(),
-                "metrics": {"tokens_seen": self.tokens_seen, "elapsed_s": self.elapsed, **self.last}}
+        state = {"model_config": self.model_config.to_dict(), "model": self.state_fns.model_state(self.model),
+                 "step": self.step, "optimizer": self.state_fns.optimizer_state(self.model, self.optimizer),
+                 "rng": rng_state(), "loader": self.loader.state_dict(), "train_config": self.cfg.to_dict(),
+                 "world_size": self.world_size,
+                 "tokenizer": self.data.reference(),
+                 "metrics": {"tokens_seen": self.tokens_seen, "elapsed_s": self.elapsed, **self.last}}
+        if self.scaler is not None:  # fp16: the loss scale is part of the run (a resume must not reset it)
+            state["scaler"] = self.scaler.state_dict()
+        return state
 
     def save(self) -> Path | None:
         state = self.state()  # on every rank (collectives), then only rank 0 writes
@@ -124,7 +108,7 @@ class Trainer:
         path = latest_checkpoint(self.ckpt_dir)
         if path is None:
             raise CheckpointError(f"--resume, but {self.ckpt_dir} holds no checkpoint: drop --resume to start fresh")
-        state = load_checkpoint(path, map_location=self.device)
+        state = load_checkpoint(path)  # onto the CPU: each load below moves tensors where they live
         saved = GPTConfig.from_dict(state["model_config"])
         if saved != self.model_config:
             raise CheckpointError(f"{path} holds a different model: " + "; ".join(saved.diff(self.model_config))
@@ -132,13 +116,16 @@ class Trainer:
         if state["tokenizer"]["sha256"] != file_sha256(self.data.tokenizer_path):
             raise CheckpointError(f"{path} was trained with another tokenizer than {self.data.tokenizer_path}: "
                                   "resume with the same corpus/vocab settings")
-        if self.world_size > 1:
-            from phase4_distributed.checkpoint import load_state  # lazy: phase 4
-            load_state(self.model, self.optimizer, state["model"], state["optimizer"])
-        else:
-            load_weights(self.model, state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-        self.loader.load_state_dict(state["loader"])
+        self.state_fns.load(self.model, self.optimizer, state["model"], state["optimizer"])
+        if self.scaler is not None and "scaler" in state:
+            self.scaler.load_state_dict(state["scaler"])
+        self.loader.load_state_dict(state["loader"])  # in global windows: valid for any world size
+        saved_world = state.get("world_size", 1)
+        if saved_world != self.world_size:
+            tokens = self.cfg.tokens_per_step
+            self.log(f"warning: {path} was written by {saved_world} process(es), this run has {self.world_size}: "
+                     f"the global batch changes from {tokens * saved_world:,} to {tokens * self.world_size:,} "
+                     "tokens per step (raise or lower --grad_accum_steps to keep it)")
         set_rng_state(state["rng"])
         self.step = state["step"]
         self.tokens_seen = state["metrics"].get("tokens_seen", 0)
@@ -147,7 +134,9 @@ class Trainer:
 
     # ---- the loop (2.2) ---------------------------------------------------------------------------
     def evaluate(self) -> dict[str, float]:
-        return evaluate(self.model, self.val_batches, self.token_bytes, autocast=self.autocast)
+        """Val loss and bits per byte on this rank's batches, averaged over ranks (equal-sized shards)."""
+        out = evaluate(self.model, self.val_batches, self.token_bytes, autocast=self.autocast)
+        return {k: self.reduce_mean(v) for k, v in out.items()}
 
     def train(self) -> dict:
         """Run from self.step to cfg.max_steps; returns the final metrics. Raises TrainingDiverged on nan."""
@@ -169,7 +158,7 @@ class Trainer:
                     micro = [next(self.loader) for _ in range(cfg.grad_accum_steps)]
                     try:
                         result = train_step(self.train_model, self.optimizer, micro, cfg.grad_clip, self.autocast,
-                                            self.scaler)
+                                            self.scaler, self.grad_sync)
                     except NonFiniteLossError as e:
                         raise self._diverged(e) from None
                     dt = time.perf_counter() - t0

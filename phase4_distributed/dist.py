@@ -11,8 +11,13 @@ each copy who it is through environment variables:
 `init_distributed()` turns those into a process group: NCCL when there are GPUs (it
 moves tensors GPU-to-GPU over NVLink/InfiniBand), gloo on CPU (TCP, works anywhere,
 what the tests use). Everything after that is the same program on every rank, except
-what *rank 0 owns*: printing, logging, writing checkpoints (ADR 018). A checkpoint
+what *rank 0 owns*: printing, logging, writing checkpoints (ADR 018; phase 2's
+Trainer writes only when rank == 0). A checkpoint
 written by every rank at once is at best wasted I/O, at worst a corrupt file.
+
+Only what the stack uses lives here: init_distributed and teardown (phase 4's entry),
+print0 (its log), all_reduce_mean (the trainer's validation loss, averaged over
+ranks), barrier, and run_local for the tests.
 
 `run_local(fn, world_size)` is what torchrun does, in a few lines, for tests and
 notebooks: fork N processes, set the same environment, run `fn`, collect results,
@@ -22,7 +27,6 @@ and kill everything if one rank fails or the whole thing runs past its time limi
 from __future__ import annotations
 
 import datetime
-import logging
 import os
 import signal
 import sys
@@ -36,7 +40,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from phase2_training.checkpoint import atomic_save  # temp file + fsync + os.replace (ADR 012)
+from phase2_training.device import pick_device
 
 
 @dataclass(frozen=True)
@@ -68,14 +72,6 @@ def _env_int(name: str, default: int) -> int:
                          "launch with `torchrun --nproc_per_node=N ...`") from None
 
 
-def default_device() -> torch.device:
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
 def init_distributed(backend: str | None = None, device: str | torch.device | None = None,
                      init_method: str | None = None, timeout_s: float = 600.0) -> DistContext:
     """Join the process group torchrun described in the environment and return this rank's DistContext.
@@ -91,7 +87,7 @@ def init_distributed(backend: str | None = None, device: str | torch.device | No
         backend = dist.get_backend()
         rank, world = dist.get_rank(), dist.get_world_size()
     elif world == 1:
-        return DistContext(device=torch.device(device) if device is not None else default_device())
+        return DistContext(device=pick_device(str(device) if device is not None else "auto"))
     else:
         if not dist.is_available():
             raise RuntimeError("this PyTorch build has no torch.distributed; install a standard torch wheel")
@@ -139,26 +135,6 @@ def print0(*args, **kwargs) -> None:
         print(*args, **{"flush": True, **kwargs})
 
 
-class _Rank0Filter(logging.Filter):
-    """Let rank 0 log everything; other ranks only warnings and errors, tagged with their rank."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        rank = get_rank()
-        if rank != 0 and record.levelno < logging.WARNING:
-            return False
-        if rank != 0:
-            record.msg = f"[rank {rank}] {record.msg}"
-        return True
-
-
-def get_logger(name: str = "mnc") -> logging.Logger:
-    """A logger that speaks on rank 0 (and lets any rank report a warning or an error)."""
-    logger = logging.getLogger(name)
-    if not any(isinstance(f, _Rank0Filter) for f in logger.filters):
-        logger.addFilter(_Rank0Filter())
-    return logger
-
-
 def barrier() -> None:
     """Wait for every rank (no-op in a single process)."""
     if dist.is_available() and dist.is_initialized():
@@ -173,24 +149,6 @@ def all_reduce_mean(value: float | torch.Tensor) -> float:
     t = torch.as_tensor(value, dtype=torch.float64, device=device).detach().clone().reshape(())
     dist.all_reduce(t, op=dist.ReduceOp.SUM)
     return t.item() / dist.get_world_size()
-
-
-def rank_loader(data, batch_size: int, block_size: int, ctx: DistContext | None = None, **kwargs):
-    """Phase 0's SequentialLoader, sharded by rank: each rank reads its own windows, none read twice."""
-    from phase0_tokenizer.data import SequentialLoader
-    ctx = ctx or DistContext(rank=get_rank(), world_size=get_world_size())
-    kwargs.setdefault("device", ctx.device)
-    return SequentialLoader(data, batch_size, block_size, rank=ctx.rank, world_size=ctx.world_size, **kwargs)
-
-
-def save_on_rank0(obj, path: str | Path) -> bool:
-    """Rank 0 writes `obj` to `path` (atomically); every rank waits until it is on disk. True on the writer."""
-    wrote = False
-    if is_rank0():
-        atomic_save(obj, path)
-        wrote = True
-    barrier()  # nobody reads (or exits) before the file exists
-    return wrote
 
 
 # ----------------------------------------------------------------------------- run_local: torchrun in-process
@@ -252,4 +210,5 @@ def run_local(fn: Callable, world_size: int = 2, args: tuple = (), backend: str 
         if missing:
             raise TimeoutError(f"ranks {missing} gave no result within {timeout_s:g} s (a collective that "
                                "only some ranks call hangs the others: is every rank running the same steps?)")
-        return [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(world_size)]
+        # weights_only: results are tensors and plain containers (the project never unpickles code)
+        return [torch.load(out / f"rank{r}.pt", weights_only=True) for r in range(world_size)]

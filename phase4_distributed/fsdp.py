@@ -59,13 +59,3 @@ def apply_fsdp(model: nn.Module, param_dtype: torch.dtype | None = None, reduce_
     # The root's own parameters: token embedding (tied with lm_head), positions, final norm.
     fully_shard(model, mesh=mesh, reshard_after_forward=reshard_after_forward, mp_policy=mp)
     return model
-
-
-def local_numel(model: nn.Module) -> int:
-    """Parameter elements stored on THIS rank (the local shards of DTensors; everything otherwise)."""
-    return sum((p.to_local() if hasattr(p, "to_local") else p).numel() for p in model.parameters())
-
-
-def local_param_bytes(model: nn.Module) -> int:
-    """Bytes of parameters stored on this rank: what FSDP divides by the world size."""
-    return sum((p.to_local() if hasattr(p, "to_local") else p).nbytes for p in model.parameters())

@@ -153,7 +153,6 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from phase2_training.config import load_config
-    from phase2_training.trainer import build_model_config
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("--config", default="examples/gpt_500m.py")
     ap.add_argument("--nproc", type=int, default=1)
@@ -161,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vocab_size", type=int, default=None, help="default: the config's vocab_size")
     args = ap.parse_args(argv)
     cfg = load_config(args.config)
-    shape = ModelShape.from_config(build_model_config(cfg, args.vocab_size or cfg.vocab_size))
+    shape = ModelShape.from_config(cfg.model_config(args.vocab_size or cfg.vocab_size))
     plans = plan_memory(shape, cfg.batch_size, cfg.block_size, args.nproc, args.gpu_gib * GIB, cfg.dtype)
     print(format_plan(shape, plans, cfg.batch_size, cfg.block_size, args.nproc, args.gpu_gib * GIB))
     return 0

@@ -14,8 +14,9 @@ grows with N), and reports
     comm ms       one all_reduce of a gradient-sized buffer, timed alone: the traffic DDP
                   must hide behind the backward pass (an upper bound on what it adds)
 
-and writes <out>/scaling.json and <out>/scaling.png. The step is DDP with no_sync
-accumulation (ddp.py): one all_reduce per optimizer step whatever grad_accum_steps is.
+and writes <out>/scaling.json and <out>/scaling.png. The step is the trainer's own
+(phase2_training.step.train_step) on a DDP model with gradient_sync (ddp.py): one
+all_reduce per optimizer step whatever grad_accum_steps is.
 On CPU each rank is pinned to its own core and runs one thread, so N ranks need N
 free cores; a busy machine shows up as lost efficiency.
 """
@@ -28,9 +29,15 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
+
+from phase1_model import GPT, GPTConfig
+from phase2_training.device import autocast_context
+from phase2_training.step import train_step
+from phase4_distributed.ddp import gradient_sync, wrap_ddp
 
 # A small GPT for CPUs (about 0.9M parameters, ~0.5 s per step on one core): compute-bound,
 # small enough that `make checkpoint4` takes well under a minute.
@@ -38,23 +45,25 @@ CPU_DEFAULTS = dict(vocab_size=512, block_size=128, n_layer=4, n_head=4, n_embd=
                     batch_size=8, grad_accum_steps=2, lineage="nanochat", dtype="fp32")
 
 
-def _settings(config_path: str | None) -> dict:
+def _settings(config_path: str | None) -> tuple[GPTConfig, dict]:
+    """(model config, batch settings) of a training config file, or the small CPU default."""
     if config_path is None:
-        return dict(CPU_DEFAULTS)
+        s = dict(CPU_DEFAULTS)
+        model = GPTConfig.from_lineage(s.pop("lineage"), vocab_size=s.pop("vocab_size"),
+                                       block_size=s["block_size"], n_layer=s.pop("n_layer"),
+                                       n_head=s.pop("n_head"), n_embd=s.pop("n_embd"))
+        return model, s
     from phase2_training.config import load_config
     cfg = load_config(config_path)
-    return dict(vocab_size=cfg.vocab_size, block_size=cfg.block_size, n_layer=cfg.n_layer, n_head=cfg.n_head,
-                n_embd=cfg.n_embd, batch_size=cfg.batch_size, grad_accum_steps=cfg.grad_accum_steps,
-                lineage=cfg.lineage, dtype=cfg.dtype, model_overrides=cfg.model_overrides)
+    return cfg.model_config(cfg.vocab_size), dict(block_size=cfg.block_size, batch_size=cfg.batch_size,
+                                                  grad_accum_steps=cfg.grad_accum_steps, dtype=cfg.dtype)
 
 
-def worker(args: argparse.Namespace) -> None:
-    """One rank of the measurement (run under torchrun)."""
-    from phase1_model import GPT, GPTConfig
+def worker(args: argparse.Namespace, grad_sync: Callable = gradient_sync, wrap: Callable = wrap_ddp) -> None:
+    """One rank of the measurement (run under torchrun). The checkpoint-4 script passes the learner's
+    gradient_sync and wrap_ddp; everyone else times the reference ones."""
     from phase4_distributed.dist import barrier, init_distributed, teardown
-    from tools.impl import load_impl
-    ddp = load_impl("phase4_distributed.ddp", args.impl)  # checkpoint 4 times the learner's accumulation
-    s = _settings(args.config)
+    config, s = _settings(args.config)
     ctx = init_distributed()
     if ctx.device.type == "cpu":
         torch.set_num_threads(args.threads)
@@ -62,26 +71,20 @@ def worker(args: argparse.Namespace) -> None:
             cores = sorted(os.sched_getaffinity(0))
             os.sched_setaffinity(0, {cores[ctx.local_rank % len(cores)]})
     torch.manual_seed(0)
-    config = GPTConfig.from_lineage(s["lineage"], vocab_size=s["vocab_size"], block_size=s["block_size"],
-                                    n_layer=s["n_layer"], n_head=s["n_head"], n_embd=s["n_embd"],
-                                    **s.get("model_overrides", {}))
     model = GPT(config).to(ctx.device)
     n_params = sum(p.numel() for p in model.parameters())
-    ddp_model = ddp.wrap_ddp(model, ctx, bucket_cap_mb=args.bucket_mb)
+    ddp_model = wrap(model, ctx, bucket_cap_mb=args.bucket_mb)
     if args.compile:
         ddp_model = torch.compile(ddp_model)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=ctx.device.type == "cuda" or None)
     B, T, k = s["batch_size"], s["block_size"], s["grad_accum_steps"]
     g = torch.Generator().manual_seed(1000 + ctx.rank)  # synthetic tokens: we time the step, not the data
-    data = torch.randint(0, s["vocab_size"], (k, B, T + 1), generator=g).to(ctx.device)
+    data = torch.randint(0, config.vocab_size, (k, B, T + 1), generator=g).to(ctx.device)
     micro = [(d[:, :-1], d[:, 1:]) for d in data]
-    amp = torch.autocast(ctx.device.type, dtype=torch.bfloat16, enabled=s["dtype"] == "bf16")
+    autocast = autocast_context("bf16" if s["dtype"] == "bf16" else "fp32", ctx.device)
 
-    def step():
-        with amp:
-            ddp.accumulate_gradients(ddp_model, micro)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+    def step():  # the trainer's step: accumulation, one gradient sync, optimizer step
+        train_step(ddp_model, opt, micro, autocast=autocast, grad_sync=grad_sync)
 
     def sync():
         if ctx.device.type == "cuda":
@@ -120,14 +123,14 @@ def worker(args: argparse.Namespace) -> None:
     teardown()
 
 
-def run_world(n: int, args: argparse.Namespace, out: Path) -> dict:
-    """Launch one measurement with torchrun on n processes; its result dict."""
+def run_world(n: int, args: argparse.Namespace, out: Path, module: str = "phase4_distributed.scaling") -> dict:
+    """Launch one measurement with torchrun on n processes; its result dict. `module` is the worker's
+    entry (`python -m module --worker ...`); the checkpoint-4 script passes its own."""
     path = out / f"scaling_{n}.json"
     path.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={n}",
-           "-m", "phase4_distributed.scaling", "--worker", "--json", str(path), "--steps", str(args.steps),
-           "--warmup", str(args.warmup), "--threads", str(args.threads), "--bucket_mb", str(args.bucket_mb),
-           "--impl", args.impl]
+           "-m", module, "--worker", "--json", str(path), "--steps", str(args.steps),
+           "--warmup", str(args.warmup), "--threads", str(args.threads), "--bucket_mb", str(args.bucket_mb)]
     cmd += ["--config", args.config] if args.config else []
     cmd += ["--compile"] if args.compile else []
     cmd += [] if args.pin else ["--no-pin"]
@@ -174,7 +177,7 @@ def plot(results: list[dict], path: Path) -> Path:
     return path
 
 
-def measure(nprocs: list[int], args: argparse.Namespace) -> list[dict]:
+def measure(nprocs: list[int], args: argparse.Namespace, module: str = "phase4_distributed.scaling") -> list[dict]:
     """Run every world size `args.repeat` times, interleaved (1, 2, 1, 2, ...), keeping each one's best run:
     on a shared machine, noise only ever slows a run down, so the fastest is the closest to the truth."""
     out = Path(args.out)
@@ -182,7 +185,7 @@ def measure(nprocs: list[int], args: argparse.Namespace) -> list[dict]:
     best: dict[int, dict] = {}
     for _ in range(args.repeat):
         for n in nprocs:
-            r = run_world(n, args, out)
+            r = run_world(n, args, out, module)
             print(f"  {n} process(es): {r['tokens_per_s']:>10,.0f} tokens/s  step {r['step_ms']:.0f} ms", flush=True)
             if n not in best or r["tokens_per_s"] > best[n]["tokens_per_s"]:
                 best[n] = r
@@ -210,8 +213,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--compile", action="store_true", help="torch.compile the model (GPUs)")
     ap.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin each CPU rank to one core")
     ap.add_argument("--out", default="runs/scaling")
-    ap.add_argument("--impl", choices=["reference", "learner"], default="reference",
-                    help="whose ddp.accumulate_gradients to time (checkpoint 4 passes the learner's)")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per world size before giving up")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--json", default=None, help=argparse.SUPPRESS)

@@ -1,63 +1,77 @@
-"""Commit 4.3 — one entry point for the trainer: pick a strategy, wrap the model, build the optimizer.
-
-    ctx = init_distributed()                                   # dist.py
-    model = wrap_model(model, "ddp", ctx, compile=True)        # or "single", "zero1", "fsdp", "auto"
+"""Commit 4.3 — strategies that do what they say: choose one, wrap the model, build its optimizer.
 
 The strategies, simplest first (ADR 016):
 
     single  one process, nothing to wrap
     ddp     DistributedDataParallel: full replicas, gradients all-reduced (ddp.py)
-    zero1   DDP + ZeroAdamW: optimizer state sharded (zero.py); pick the optimizer with
-            --optimizer=phase4_distributed.strategy:zero_adamw
+    zero1   DDP + ZeroAdamW: the optimizer state sharded (zero.py); nothing else to pass
     fsdp    FSDP2: parameters, gradients and optimizer state sharded (fsdp.py)
-    auto    the first of those the memory planner says fits (planner.py)
+    auto    the first of those the memory planner says fits this GPU (planner.py)
 
-The order of wrappers matters: torch.compile goes inside DDP (as nanoGPT does), so
-DDP's hooks still see every parameter; FSDP shards first and is compiled after.
-`trainer_hooks()` returns the keyword arguments phase 2's Trainer accepts (rank,
-world_size, wrap_model, log), so the trainer itself needs no distributed code.
+`choose_strategy` says which one runs and why, and phase 4's entry logs that line: a
+single process runs "single" whatever was asked (there is nothing to synchronise), and
+"auto" names what the planner picked.
+
+The order of wrappers matters. torch.compile goes inside DDP (as nanoGPT does), so DDP's
+hooks still see every parameter. Under FSDP each transformer block is compiled BEFORE it
+is sharded (as torchtitan does): fully_shard's hooks then wrap compiled blocks, and no
+graph breaks on FSDP's own hooks, so every block runs compiled.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
-from phase4_distributed.dist import DistContext, init_distributed, print0
-from phase4_distributed.planner import GIB, ModelShape, plan_memory, recommend
+from phase3_optim.param_groups import param_groups
+from phase3_optim.precision import LossScaler
+from phase4_distributed.dist import DistContext
+from phase4_distributed.planner import GIB, ModelShape, format_plan, plan_memory, recommend
+from phase4_distributed.planner import STRATEGIES as PLANNED
+from phase4_distributed.zero import ZeroAdamW
 
-STRATEGIES = ("single", "ddp", "zero1", "fsdp")
+STRATEGIES = (*PLANNED, "auto")  # what the planner sizes, plus "let the planner choose"
 
 
-def choose_strategy(model: nn.Module, ctx: DistContext, micro_batch: int, block_size: int,
-                    dtype: str = "bf16") -> str:
-    """'auto': the simplest strategy that fits this GPU (CPU: ddp, the planner has no memory figure)."""
+def choose_strategy(requested: str, model: nn.Module, ctx: DistContext, micro_batch: int, block_size: int,
+                    dtype: str = "bf16") -> tuple[str, str]:
+    """(strategy that will run, why). One process -> "single"; "auto" -> the planner's choice on a GPU
+    (the simplest strategy that fits), "ddp" on CPUs (no memory figure to plan with)."""
+    if requested not in STRATEGIES:
+        raise ValueError(f"strategy={requested!r}: choose one of {', '.join(STRATEGIES)}")
     if not ctx.is_distributed:
-        return "single"
+        return "single", "one process" + (f" (strategy={requested} needs torchrun with several processes)"
+                                          if requested not in ("single", "auto") else "")
+    if requested == "single":
+        raise ValueError("strategy='single' under torchrun with several processes would train unsynchronised "
+                         "copies: use ddp, zero1, fsdp or auto")
+    if requested != "auto":
+        return requested, "as asked"
     if ctx.device.type != "cuda":
-        return "ddp"
-    cfg = model.config
-    block = sum(p.numel() for p in model.transformer.h[0].parameters())
-    shape = ModelShape(sum(p.numel() for p in model.parameters()), cfg.n_layer, cfg.n_embd, cfg.vocab_size, block)
+        return "ddp", "auto: no GPU memory to plan with, DDP"
+    shape = ModelShape.from_config(model.config)
     gpu = torch.cuda.get_device_properties(ctx.device).total_memory
-    return recommend(plan_memory(shape, micro_batch, block_size, ctx.world_size, gpu, dtype)) or "fsdp"
+    chosen = recommend(plan_memory(shape, micro_batch, block_size, ctx.world_size, gpu, dtype)) or "fsdp"
+    return chosen, f"auto: the memory planner's choice for {gpu / GIB:.0f} GiB per GPU"
+
+
+def compile_blocks(model: nn.Module, **compile_kwargs) -> nn.Module:
+    """Compile each transformer block in place (nn.Module.compile): FSDP can then shard compiled blocks."""
+    for block in model.transformer.h:
+        block.compile(**compile_kwargs)
+    return model
 
 
 def wrap_model(model: nn.Module, strategy: str, ctx: DistContext, compile: bool = False,
                param_dtype: torch.dtype | None = None) -> nn.Module:
-    """The module to train with: `model` wrapped for `strategy` (optimizer: build it on `model` AFTERWARDS
-    for fsdp, whose parameters become shards; any time for the others)."""
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy={strategy!r}: choose one of {', '.join(STRATEGIES)} (or 'auto')")
-    if strategy != "single" and not ctx.is_distributed:
-        strategy = "single"  # one process: nothing to shard or synchronise
-    if strategy == "single" and ctx.is_distributed:
-        raise ValueError("strategy='single' under torchrun with several processes would train unsynchronised "
-                         "copies: use ddp, zero1 or fsdp")
+    """The module to train with: `model` wrapped for `strategy` ("auto" already resolved). Build the
+    optimizer on `model` AFTERWARDS for fsdp, whose parameters become shards; any time for the others."""
     if strategy == "fsdp":
         from phase4_distributed.fsdp import apply_fsdp
-        model = apply_fsdp(model, param_dtype=param_dtype)
-        return torch.compile(model) if compile else model
+        if compile:
+            compile_blocks(model)  # before sharding: every block compiled, FSDP's hooks outside them
+        return apply_fsdp(model, param_dtype=param_dtype)
     if compile:
         model = torch.compile(model)
     if strategy in ("ddp", "zero1"):
@@ -66,33 +80,40 @@ def wrap_model(model: nn.Module, strategy: str, ctx: DistContext, compile: bool 
     return model
 
 
-def zero_adamw(model: nn.Module, cfg):
-    """phase 2's optimizer hook for ZeRO-1: `--optimizer=phase4_distributed.strategy:zero_adamw`."""
-    from phase2_training.optimizer import param_groups
-    from phase4_distributed.zero import ZeroAdamW
-    return ZeroAdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), eps=1e-8)
+def zero1_optimizer(model: nn.Module, cfg) -> ZeroAdamW:
+    """AdamW with its state sharded across ranks, over phase 3's parameter groups (the same groups as
+    phase 3's AdamW, so a checkpoint moves between zero1, ddp and a single process)."""
+    if cfg.optimizer != "adamw":
+        raise ValueError(f"strategy=zero1 shards AdamW's state; optimizer={cfg.optimizer!r} has no ZeRO "
+                         "version here: use --optimizer=adamw, or --strategy=ddp|fsdp")
+    return ZeroAdamW(param_groups(model, cfg.weight_decay, cfg.lr), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
+                     eps=1e-8, weight_decay=cfg.weight_decay)
 
 
-def trainer_hooks(strategy: str = "auto", compile: bool = False, dtype: str = "fp32", micro_batch: int = 1,
-                  block_size: int = 1) -> tuple[DistContext, dict]:
-    """Join torchrun's process group; return (ctx, keyword arguments for phase2's Trainer)."""
-    ctx = init_distributed()
-    param_dtype = torch.bfloat16 if dtype == "bf16" and ctx.device.type == "cuda" else None
+class DistributedLossScaler(LossScaler):
+    """Phase 3's fp16 loss scaler whose "found inf" is agreed by every rank (one all_reduce of one flag).
 
-    def wrap(model: nn.Module) -> nn.Module:
-        wanted = "auto" if strategy == "single" and ctx.is_distributed else strategy  # torchrun overrides "single"
-        chosen = wanted if wanted != "auto" else choose_strategy(model, ctx, micro_batch, block_size, dtype)
-        print0(f"rank 0 of {ctx.world_size} ({ctx.backend or 'no process group'}), strategy {chosen}"
-               f"{', compiled' if compile else ''}")
-        return wrap_model(model, chosen, ctx, compile=compile, param_dtype=param_dtype)
+    Under FSDP or ZeRO each rank sees only its shard of the gradients; if one rank skipped the step
+    and another took it, the replicas would silently diverge. One MAX all_reduce per step makes the
+    decision global (and replaces per-tensor host syncs by one)."""
 
-    return ctx, {"rank": ctx.rank, "world_size": ctx.world_size, "wrap_model": wrap, "log": print0}
+    def unscale_(self, optimizer) -> bool:
+        found = super().unscale_(optimizer)
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            device = next((p.grad.device for g in optimizer.param_groups for p in g["params"]
+                           if p.grad is not None), torch.device("cpu"))
+            if dist.get_backend() == "gloo":
+                device = torch.device("cpu")
+            flag = torch.tensor([float(found)], device=device)
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            found = bool(flag.item())
+            self._found_inf[id(optimizer)] = found
+        return found
 
 
 def memory_table(config, micro_batch: int, block_size: int, world_size: int, gpu_gib: float = 80.0,
                  dtype: str = "bf16") -> str:
     """The planner's table for a GPTConfig, built on the meta device (no memory used)."""
-    from phase4_distributed.planner import format_plan
     shape = ModelShape.from_config(config)
     plans = plan_memory(shape, micro_batch, block_size, world_size, gpu_gib * GIB, dtype)
     return format_plan(shape, plans, micro_batch, block_size, world_size, gpu_gib * GIB)

@@ -181,10 +181,3 @@ def all_gather_params(params: list, pieces: list, shard_size: int, world_size: i
         p.view(-1).copy_(full[offset:offset + p.numel()])
         offset += p.numel()
     # <<< exercise 4.2 zero_all_gather
-
-
-def adamw_state_bytes(optimizer: torch.optim.Optimizer) -> int:
-    """Bytes held in an unsharded optimizer's state tensors (the oracle ZeroAdamW is measured against)."""
-    return sum(v.nbytes for s in optimizer.state.values() for v in s.values()
-               if torch.is_tensor(v) and v.dim() > 0)
-

@@ -13,7 +13,7 @@ check with Muon and compares the step counts.
 What it runs, with your code where you wrote it: first three oracle checks (your
 cross_entropy against F.cross_entropy on logits x1000 with padding, your clip_grad_norm against
 torch.nn.utils.clip_grad_norm_, your warmup_cosine against its closed form), then the
-overfitting run (phase2_training.overfit): the first 1000 sentences of 3-12 words of the ASV
+overfitting run (checkpoints_exercises.phase2.overfit): the first 1000 sentences of 3-12 words of the ASV
 Bible, tokenized with a 2048-token BPE (phase 0 reference), packed into fixed rows by YOUR
 pack_rows, a 2-layer GPT (phase 1 reference), AdamW, and YOUR train_step (accumulation,
 clipping), until the mean training loss of an epoch is below 0.1. Exit 0 on PASS, 1 on FAIL.
@@ -31,8 +31,8 @@ import torch
 import torch.nn.functional as F
 
 from checkpoints_exercises import parse_checkpoint_args
+from checkpoints_exercises.phase2.overfit import OverfitConfig, build, overfit
 from phase2_training.optimizer import param_groups
-from phase2_training.overfit import OverfitConfig, build, overfit
 from tools.impl import learner_todo, load_impl
 
 

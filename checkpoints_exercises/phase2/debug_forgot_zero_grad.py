@@ -9,7 +9,7 @@ TARGET = "phase2_training.step"
 COMMIT = "2.3"
 
 
-def train_step(model, optimizer, micro_batches, grad_clip=0.0, autocast=None, scaler=None):
+def train_step(model, optimizer, micro_batches, grad_clip=0.0, autocast=None, scaler=None, grad_sync=None):
     import contextlib
     import math
 
@@ -21,7 +21,7 @@ def train_step(model, optimizer, micro_batches, grad_clip=0.0, autocast=None, sc
         raise ValueError("train_step needs at least one (x, y) micro-batch")
     total = torch.zeros((), device=micro_batches[0][0].device)
     for i, (x, y) in enumerate(micro_batches):
-        with sync_context(model, last=i == n - 1):  # noqa: F821 (defined in the target module)
+        with (grad_sync or no_grad_sync)(model, i == n - 1):  # noqa: F821 (defined in the target module)
             with autocast():
                 _, loss = model(x, y)
             total += loss.detach().float()

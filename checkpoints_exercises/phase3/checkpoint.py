@@ -5,7 +5,7 @@ loss < 0.1. Prints steps-to-target for each and saves a plot of both curves.
     IMPL=reference make checkpoint3     # the reference
     python -m checkpoints_exercises.phase3.checkpoint --max-steps 400 --plot runs/checkpoint3/curves.png
 
-The task and the loop are phase 2's (phase2_training.overfit: the first 1000 sentences of 3-12 words
+The task and the loop are phase 2's (checkpoints_exercises.phase2.overfit: the first 1000 sentences of 3-12 words
 of the ASV Bible, packed into fixed rows, a 2-layer nanochat-style GPT); only the optimizer changes.
 """
 
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             print("Finish them (make phase3.1, make phase3.2), or run the reference: IMPL=reference make checkpoint3")
             return 1
     torch.set_num_threads(args.threads)
-    from phase2_training.overfit import OverfitConfig, build, overfit  # phase 2's task and loop
+    from checkpoints_exercises.phase2.overfit import OverfitConfig, build, overfit  # phase 2's task and loop
 
     cfg = replace(OverfitConfig(), batch_size=16, max_steps=args.max_steps, time_limit_s=args.time_limit)
     print(f"Checkpoint 2-3 ({impl} code): overfit {cfg.sentences} sentences to loss < {cfg.target_loss}, "

@@ -18,6 +18,7 @@ on GPUs it is the GPU count and the model is examples/gpt_500m.py's (bf16). Exit
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,8 +31,10 @@ THRESHOLD = 0.8
 
 
 def _ddp_equals_single_process(ddp) -> float:
-    """Max |weight difference| between 2-rank DDP (the chosen accumulate_gradients) and 1 process."""
+    """Max |weight difference| between 2-rank DDP (the chosen gradient_sync) and 1 process, both
+    stepping with the trainer's train_step."""
     from phase1_model import GPT, GPTConfig
+    from phase2_training.step import train_step
     from phase4_distributed.dist import run_local
 
     def tiny_gpt():
@@ -46,9 +49,7 @@ def _ddp_equals_single_process(ddp) -> float:
     def train(model, rank=0, world=1, steps=3):
         opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
         for s in range(steps):
-            ddp.accumulate_gradients(model, batches(s, rank, world))
-            opt.step()
-            opt.zero_grad(set_to_none=True)
+            train_step(model, opt, batches(s, rank, world), grad_sync=ddp.gradient_sync)
         return {k: v.detach().clone() for k, v in ddp.unwrap(model).state_dict().items()}
 
     torch.set_num_threads(1)
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         err = _ddp_equals_single_process(ddp)
     except (NotImplementedError, RuntimeError) as e:  # a stub raises here, or in a rank (RuntimeError)
         if isinstance(e, NotImplementedError) or "NotImplementedError" in str(e):
-            print("FAIL: ddp.accumulate_gradients (exercise 4.2) is still a stub. Finish it (make phase4.2 shows "
+            print("FAIL: ddp.gradient_sync (exercise 4.2) is still a stub. Finish it (make phase4.2 shows "
                   "what is left), or run the reference: IMPL=reference make checkpoint4")
             return 1
         raise
@@ -90,12 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     from phase4_distributed import scaling
-    cli = ["--nproc", f"1,{args.nproc}", "--steps", str(args.steps), "--repeat", str(args.repeat), "--out", args.out,
-           "--impl", impl]
+    cli = ["--nproc", f"1,{args.nproc}", "--steps", str(args.steps), "--repeat", str(args.repeat), "--out", args.out]
     cli += ["--config", args.config] if args.config else []
     scaling_args = scaling.parse_args(cli)
     print(f"  timing: python -m phase4_distributed.scaling {' '.join(cli)}")
-    results = scaling.measure([1, args.nproc], scaling_args)
+    os.environ["MNC_IMPL"] = impl  # the worker below loads the same implementation in every rank
+    results = scaling.measure([1, args.nproc], scaling_args, module="checkpoints_exercises.phase4.scaling_worker")
     print("  " + scaling.report(results, Path(args.out)).replace("\n", "\n  "))
     eff = scaling.efficiency(results)[-1]
     if eff >= THRESHOLD:

@@ -142,25 +142,22 @@ class GPT(nn.Module):
     # ---- checkpoints ------------------------------------------------------------------------------
 
     def checkpoint_state(self, **extra) -> dict:
-        """{'config': plain dict, 'model': state_dict, **extra}: what torch.save writes and from_checkpoint reads."""
-        return {"config": self.config.to_dict(), "model": self.state_dict(), **extra}
+        """{'model_config': plain dict, 'model': state_dict, **extra}: the checkpoint format every phase
+        shares (phase 2 adds its training state beside these two keys); read back by from_checkpoint."""
+        return {"model_config": self.config.to_dict(), "model": self.state_dict(), **extra}
 
     @classmethod
-    def from_checkpoint(cls, path_or_state, config: GPTConfig | None = None, map_location="cpu") -> GPT:
-        """Build the model a checkpoint describes and load its weights. If `config` is given it must
-        equal the saved one: a mismatch raises CheckpointError listing the differing fields."""
+    def from_checkpoint(cls, path_or_state, config: GPTConfig | None = None) -> GPT:
+        """Build the model a checkpoint (a file or its dict) describes and load its weights, on the CPU.
+        If `config` is given it must equal the saved one: a mismatch raises CheckpointError listing
+        the differing fields."""
         state = path_or_state
         if isinstance(path_or_state, (str, os.PathLike)):
-            if not os.path.exists(path_or_state):
-                raise CheckpointError(f"no checkpoint at {path_or_state}: run `make checkpoint1` (or train) first")
-            state = torch.load(path_or_state, map_location=map_location, weights_only=True)
-        # Phase 1 files keep the model's config under "config"; the Phase 2 trainer keeps its
-        # TrainConfig there and the model's under "model_config" (ADR 012). Read either.
-        model_config = state.get("model_config", state.get("config")) if isinstance(state, dict) else None
-        if model_config is None or "model" not in state:
-            raise CheckpointError("not a GPT checkpoint: expected a dict with 'config' (or 'model_config') and "
-                                  "'model' keys (written by GPT.checkpoint_state or the phase-2 trainer)")
-        saved = GPTConfig.from_dict(model_config)
+            state = read_checkpoint(path_or_state)
+        if not isinstance(state, dict) or "model_config" not in state or "model" not in state:
+            raise CheckpointError("not a GPT checkpoint: expected a dict with 'model_config' and 'model' keys "
+                                  "(written by GPT.checkpoint_state or the phase-2 trainer)")
+        saved = GPTConfig.from_dict(state["model_config"])
         if config is not None and config != saved:
             raise CheckpointError("the checkpoint was saved with a different config (checkpoint != yours):\n  "
                                   + "\n  ".join(saved.diff(config))
@@ -168,6 +165,24 @@ class GPT(nn.Module):
         model = cls(saved)
         load_weights(model, state["model"])
         return model
+
+
+def read_checkpoint(path: str | os.PathLike) -> dict:
+    """The one checkpoint loader of the course: torch.load(weights_only=True) onto the CPU.
+
+    weights_only unpickles tensors and plain containers only, so a crafted file cannot run code;
+    map_location="cpu" means a checkpoint written on a GPU loads anywhere (move tensors afterwards).
+    Raises CheckpointError, naming the file, when it is missing or not a torch checkpoint dict."""
+    if not os.path.isfile(path):
+        raise CheckpointError(f"no checkpoint at {path}: check the path (a checkpoint is written by "
+                              "GPT.checkpoint_state or by training)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # truncated zip, foreign pickle, code that weights_only refuses to run...
+        raise CheckpointError(f"{path} is corrupt or not a torch checkpoint ({type(e).__name__}: {e})") from None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path} holds a {type(state).__name__}, not a checkpoint dict")
+    return state
 
 
 def load_weights(model: nn.Module, state_dict: dict) -> None:

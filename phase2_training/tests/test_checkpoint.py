@@ -15,7 +15,7 @@ from phase2_training.checkpoint import REQUIRED
 
 def _state(step, fill=0.0, size=4):
     return {"step": step, "model": {"w": torch.full((size,), fill)}, "optimizer": {}, "rng": {}, "loader": {},
-            "config": {}, "model_config": {}, "tokenizer": {}}
+            "train_config": {}, "model_config": {}, "tokenizer": {}}
 
 
 @pytest.mark.commit("2.4", "atomic_save")
@@ -65,7 +65,7 @@ def test_load_refuses_corrupt_foreign_and_code_carrying_files(tmp_path):
     (tmp_path / "step_000001.pt").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(CheckpointError, match="corrupt"):
         load_checkpoint(tmp_path / "step_000001.pt")
-    torch.save({"config": {}, "model": {}}, tmp_path / "gpt.pt")
+    torch.save({"model_config": {}, "model": {}}, tmp_path / "gpt.pt")
     with pytest.raises(CheckpointError, match="not a"):
         load_checkpoint(tmp_path / "gpt.pt")
     torch.save({"format": "x", "evil": _Gadget()}, tmp_path / "evil.pt")  # weights_only refuses the class
@@ -89,7 +89,7 @@ CHILD = textwrap.dedent("""
     big = 2_000_000   # 8 MB per tensor, 4 tensors: a save takes a noticeable moment
     for version in range(1, 10_000):
         state = {"step": 1, "model": {f"w{i}": torch.full((big,), float(version)) for i in range(4)},
-                 "optimizer": {}, "rng": {}, "loader": {}, "config": {"version": version}, "model_config": {},
+                 "optimizer": {}, "rng": {}, "loader": {}, "train_config": {"version": version}, "model_config": {},
                  "tokenizer": {}}
         save_checkpoint(directory, state)
         if version == 1:
@@ -121,9 +121,30 @@ def test_kill_during_save_leaves_the_previous_checkpoint_intact(tmp_path):
         if not temps:
             continue  # the save finished between our check and the kill: try again
         state = load_checkpoint(directory / "step_000001.pt")
-        version = state["config"]["version"]
+        version = state["train_config"]["version"]
         assert version >= 1
         assert all(torch.equal(t, torch.full_like(t, float(version))) for t in state["model"].values())
         assert remove_stale_temp_files(directory) == temps
         return
     pytest.fail("never caught the child mid-save in 5 attempts")
+
+
+@pytest.mark.commit("2.4")
+def test_checkpoints_load_onto_the_cpu_whatever_device_wrote_them(tmp_path, monkeypatch):
+    """A GPU run's checkpoint resumes anywhere: the loader maps to the CPU, each load moves tensors after.
+    (Loading RNG states onto a GPU broke resume on CUDA: NumPy's state cannot live there.)"""
+    from phase2_training.checkpoint import load_checkpoint, save_checkpoint
+    from phase2_training.device import rng_state, set_rng_state
+    save_checkpoint(tmp_path, {**_state(1), "rng": rng_state()})
+    seen = {}
+    real = torch.load
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "load", spy)
+    state = load_checkpoint(tmp_path)
+    assert seen["map_location"] == "cpu" and seen["weights_only"] is True
+    set_rng_state(state["rng"])  # restores from CPU tensors
+    assert torch.equal(torch.get_rng_state(), state["rng"]["torch"])

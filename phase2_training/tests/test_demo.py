@@ -9,7 +9,7 @@ def test_demo_writes_report_plot_samples_and_beats_nothing_silently(tmp_path):
     from phase2_training.demo import main
     out = tmp_path / "demo"
     args = ["--out", str(out), f"--data_root={tmp_path / 'data'}", "--progress=false", "--max_bytes=400000",
-            "--vocab_size=512", "--val_fraction=0.5", "--n_layer=1", "--n_embd=64", "--block_size=64",
+            "--vocab_size=512", "--val_fraction=0.5", "--model.n_layer=1", "--model.n_embd=64", "--model.block_size=64",
             "--batch_size=8", "--max_steps=60", "--warmup_steps=5", "--eval_interval=30", "--checkpoint_interval=0",
             "--threads=1"]
     assert main(args) == 0

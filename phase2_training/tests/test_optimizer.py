@@ -1,11 +1,11 @@
-"""Commit 2.2: the optimizer hook and its weight-decay groups."""
+"""Commit 2.2: phase 2's AdamW and its weight-decay groups."""
 
 import pytest
 import torch
 
 from phase1_model import GPT, GPTConfig
 from phase2_training.config import TrainConfig
-from phase2_training.optimizer import make_optimizer, param_groups, register_optimizer, resolve_optimizer
+from phase2_training.optimizer import make_adamw, param_groups
 
 
 def _gpt(lineage="gpt2"):
@@ -26,15 +26,9 @@ def test_no_weight_decay_on_vectors_and_embeddings_each_param_once(lineage):
 
 
 @pytest.mark.commit("2.2")
-def test_make_optimizer_uses_the_registry_and_explains_unknown_names():
+def test_make_adamw_is_torchs_adamw_with_the_config_hyperparameters():
     model = _gpt()
-    opt = make_optimizer(model, TrainConfig(lr=1e-3))
-    # Phase 3 registers its from-scratch AdamW under "adamw"; without phase 3 it is torch's.
-    from phase3_optim import AdamW as OurAdamW
-    assert isinstance(opt, (OurAdamW, torch.optim.AdamW)) and type(opt).__name__ == "AdamW"
-    assert opt.param_groups[0]["lr"] == 1e-3
-    register_optimizer("sgd-test", lambda m, cfg: torch.optim.SGD(m.parameters(), lr=cfg.lr))
-    assert isinstance(make_optimizer(model, TrainConfig(optimizer="sgd-test")), torch.optim.SGD)
-    assert resolve_optimizer("phase2_training.optimizer:make_adamw").__name__ == "make_adamw"
-    with pytest.raises(ValueError, match="Did you mean 'adamw'"):
-        make_optimizer(model, TrainConfig(optimizer="adamww"))
+    opt = make_adamw(model, TrainConfig(lr=1e-3, beta1=0.8, beta2=0.9, weight_decay=0.05))
+    assert type(opt) is torch.optim.AdamW
+    assert [g["weight_decay"] for g in opt.param_groups] == [0.05, 0.0]
+    assert all(g["lr"] == 1e-3 and g["betas"] == (0.8, 0.9) for g in opt.param_groups)

@@ -90,21 +90,20 @@ def test_nan_loss_raises_before_the_update():
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before)), "weights must stay as they were"
 
 
-@pytest.mark.commit("2.3")
-def test_no_sync_is_used_on_all_but_the_last_micro_batch():
-    from phase2_training.step import train_step
+@pytest.mark.commit("2.3", "accumulate")
+def test_grad_sync_is_enabled_only_around_the_last_micro_batch(impl):
+    step = impl("phase2_training.step")
+    model, seen = TinyLM(), []
 
-    class DDPLike(TinyLM):
-        skipped = 0
+    @contextlib.contextmanager
+    def grad_sync(m, enabled):
+        assert m is model
+        seen.append(enabled)
+        yield
 
-        @contextlib.contextmanager
-        def no_sync(self):
-            DDPLike.skipped += 1
-            yield
-
-    model = DDPLike()
-    train_step(model, torch.optim.SGD(model.parameters(), lr=0.1), [_batch(1, s) for s in range(4)])
-    assert DDPLike.skipped == 3
+    step.train_step(model, torch.optim.SGD(model.parameters(), lr=0.1), [_batch(1, s) for s in range(4)],
+                    grad_sync=grad_sync)
+    assert seen == [False, False, False, True]
 
 
 @pytest.mark.commit("2.3")

@@ -6,14 +6,16 @@ import shutil
 import pytest
 import torch
 
+from phase1_model import GPTConfig
 from phase2_training.checkpoint import CheckpointError, latest_checkpoint, list_checkpoints, load_checkpoint
 from phase2_training.config import TrainConfig
 from phase2_training.jsonl import read_jsonl
-from phase2_training.trainer import Trainer, TrainingDiverged
+from phase2_training.train import build_trainer
+from phase2_training.trainer import TrainingDiverged
 
 TINY = dict(corpus="asv", max_bytes=250_000, vocab_size=300, tokenizer_bytes=None, val_fraction=0.5,
-            lineage="gpt2", n_layer=1, n_head=2, n_embd=32, block_size=32, batch_size=4, lr=3e-3, warmup_steps=2,
-            eval_iters=2, log_interval=1, progress=False, threads=1)
+            batch_size=4, lr=3e-3, warmup_steps=2, eval_iters=2, log_interval=1, progress=False, threads=1)
+MODEL = dict(lineage="gpt2", n_layer=1, n_head=2, n_embd=32, block_size=32)
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +23,13 @@ def data_root(tmp_path_factory):
     return str(tmp_path_factory.mktemp("data"))
 
 
-def _cfg(out_dir, data_root, **kw):
-    return TrainConfig(out_dir=str(out_dir), data_root=data_root, **{**TINY, **kw})
+def _cfg(out_dir, data_root, dropout=0.0, n_embd=32, **kw):
+    model = GPTConfig(**{**MODEL, "n_embd": n_embd, "dropout": dropout})
+    return TrainConfig(out_dir=str(out_dir), data_root=data_root, model=model, **{**TINY, **kw})
+
+
+def Trainer(cfg):  # noqa: N802 (reads like the class it builds)
+    return build_trainer(cfg, log=lambda *a, **k: None)
 
 
 def _losses(out_dir, first=1):
@@ -66,7 +73,7 @@ def test_resumed_run_reproduces_the_uninterrupted_losses_exactly(tmp_path, data_
 def test_checkpoint_holds_everything_a_resume_needs(tmp_path, data_root):
     Trainer(_cfg(tmp_path, data_root, max_steps=3)).train()
     state = load_checkpoint(latest_checkpoint(tmp_path / "checkpoints"))
-    assert state["step"] == 3 and state["config"]["max_steps"] == 3
+    assert state["step"] == 3 and state["train_config"]["max_steps"] == 3
     assert state["tokenizer"]["vocab_size"] == 300 and len(state["tokenizer"]["sha256"]) == 64
     assert state["loader"]["windows_done"] == 3 * 4 and state["optimizer"]["state"]
     assert {"python", "torch", "numpy"} <= set(state["rng"])
@@ -104,8 +111,9 @@ def test_train_plot_and_sample_clis_work_end_to_end(tmp_path, data_root, capsys)
     from phase2_training.sample import main as sample_main
     from phase2_training.train import main as train_main
     config = tmp_path / "cfg.py"
-    config.write_text("from phase2_training.config import TrainConfig\n"
-                      f"config = TrainConfig(**{json.dumps(TINY)}, max_steps=5, eval_interval=5)\n"
+    config.write_text("from phase1_model import GPTConfig\nfrom phase2_training.config import TrainConfig\n"
+                      f"config = TrainConfig(**{json.dumps(TINY)}, model=GPTConfig(**{json.dumps(MODEL)}),"
+                      " max_steps=5, eval_interval=5)\n"
                       .replace("true", "True").replace("false", "False").replace("null", "None"))
     out = tmp_path / "run"
     assert train_main(["--config", str(config), f"--out_dir={out}", f"--data_root={data_root}",

@@ -19,15 +19,15 @@ of the last micro-batch, run outside it, reduces the accumulated sum (ADR 017). 
 
 to float rounding, which the tests check (Li et al., 2020, sec. 3.2.4, "gradient accumulation").
 FSDP2 offers the same switch as `set_requires_gradient_sync(False)`; `gradient_sync`
-hides the difference.
+hides the difference. The accumulation loop itself is phase 2's train_step: phase 4's
+entry hands it `gradient_sync`, and nothing else about the step changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-import torch
 import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
@@ -57,50 +57,11 @@ def unwrap(model: nn.Module) -> nn.Module:
 
 @contextmanager
 def gradient_sync(model: nn.Module, enabled: bool) -> Iterator[None]:
-    """Inside, backward() synchronises gradients across ranks only if `enabled` (DDP, FSDP2; else no-op)."""
-    if enabled:
-        yield
-    elif isinstance(model, DDP):
-        with model.no_sync():
-            yield
-    elif hasattr(model, "set_requires_gradient_sync"):  # an FSDP2 module
-        model.set_requires_gradient_sync(False)
-        try:
-            yield
-        finally:
-            model.set_requires_gradient_sync(True)
-    else:
-        yield
-
-
-def model_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """The mean loss of a model that returns (logits, loss) like phase1's GPT, or the loss itself."""
-    out = model(x, y)
-    return out[1] if isinstance(out, tuple) else out
-
-
-def accumulate_gradients(model: nn.Module, micro_batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
-                         loss_fn: Callable = model_loss) -> torch.Tensor:
-    """Forward + backward over every micro-batch, gradients summed in .grad and synchronised ONCE.
-
-    Each micro-batch's loss is divided by their number, so .grad ends as the gradient of the
-    mean loss over all of them (and, after DDP's averaging, over all ranks). Returns that mean
-    loss, detached.
-    """
-    micro_batches = list(micro_batches)
-    # >>> exercise 4.2 accumulate_gradients: with gradient_sync(model, enabled=last): (loss_fn(...) / n).backward()
-    # TODO: with gradient_sync(model, enabled=last): (loss_fn(...) / n).backward()
-    raise NotImplementedError("exercise 4.2 accumulate_gradients")
-    # <<< exercise 4.2 accumulate_gradients
-
-
-def train_step(model: nn.Module, optimizer, micro_batches, grad_clip: float | None = None,
-               loss_fn: Callable = model_loss) -> torch.Tensor:
-    """One optimizer step of data-parallel training: accumulate (one sync), clip, step, zero the grads."""
-    loss = accumulate_gradients(model, micro_batches, loss_fn)
-    if grad_clip:
-        # After the sync every rank holds the same gradient, so every rank computes the same norm.
-        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-    optimizer.step()
-    optimizer.zero_grad(set_to_none=True)
-    return loss
+    """Inside, backward() reduces gradients across ranks only if `enabled`: DDP's no_sync() or FSDP2's
+    set_requires_gradient_sync(False) otherwise (switched back on when the block exits, even on an
+    error); any other model: no-op. Phase 2's train_step enters it around every micro-batch,
+    enabled only on the last one, so accumulation costs one reduction per optimizer step."""
+    # >>> exercise 4.2 gradient_sync: enabled: just yield; DDP: inside no_sync(); FSDP2: switch its sync off, yield, back on
+    # TODO: enabled: just yield; DDP: inside no_sync(); FSDP2: switch its sync off, yield, back on
+    raise NotImplementedError("exercise 4.2 gradient_sync")
+    # <<< exercise 4.2 gradient_sync

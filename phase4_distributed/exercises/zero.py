@@ -166,10 +166,3 @@ def all_gather_params(params: list, pieces: list, shard_size: int, world_size: i
     # TODO: pack my slices in a shard buffer, _all_gather into full, copy back in order
     raise NotImplementedError("exercise 4.2 zero_all_gather")
     # <<< exercise 4.2 zero_all_gather
-
-
-def adamw_state_bytes(optimizer: torch.optim.Optimizer) -> int:
-    """Bytes held in an unsharded optimizer's state tensors (the oracle ZeroAdamW is measured against)."""
-    return sum(v.nbytes for s in optimizer.state.values() for v in s.values()
-               if torch.is_tensor(v) and v.dim() > 0)
-

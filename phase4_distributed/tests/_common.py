@@ -32,3 +32,13 @@ def assert_same_weights(actual: dict, expected: dict, atol: float = 1e-5) -> Non
     assert actual.keys() == expected.keys(), (sorted(set(actual) ^ set(expected)))
     for k in expected:
         torch.testing.assert_close(actual[k], expected[k], rtol=0, atol=atol, msg=lambda m, k=k: f"{k}: {m}")
+
+
+def adamw_state_bytes(optimizer: torch.optim.Optimizer) -> int:
+    """Bytes held in an unsharded optimizer's state tensors (the oracle ZeroAdamW is measured against)."""
+    return sum(v.nbytes for s in optimizer.state.values() for v in s.values() if torch.is_tensor(v) and v.dim() > 0)
+
+
+def local_numel(model) -> int:
+    """Parameter elements stored on THIS rank (the local shards of DTensors; everything otherwise)."""
+    return sum((p.to_local() if hasattr(p, "to_local") else p).numel() for p in model.parameters())

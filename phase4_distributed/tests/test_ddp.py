@@ -1,11 +1,15 @@
-"""Commit 4.2: DDP with no_sync gradient accumulation, and checkpoints that resume under DDP.
+"""Commit 4.2: DDP with gradient_sync: phase 2's train_step on W ranks equals one process, and costs one
+all-reduce per optimizer step however many micro-batches it accumulates.
 
 Oracle: one process that accumulates over all the micro-batches every rank sees.
 """
 
+import contextlib
+
 import pytest
 import torch
 
+from phase2_training.step import train_step
 from phase4_distributed.dist import run_local
 from phase4_distributed.tests._common import WORLD, assert_same_weights, rank_slice, tiny_gpt, token_batches, weights
 
@@ -20,13 +24,10 @@ def _sgd(model):
 
 
 def _single_process_run(steps=STEPS):
-    from phase4_distributed.ddp import accumulate_gradients
     model = tiny_gpt()
     opt = _sgd(model)
     for s in range(steps):
-        accumulate_gradients(model, token_batches(WORLD * ACCUM, seed=s))  # reference: W*k micro-batches
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+        train_step(model, opt, token_batches(WORLD * ACCUM, seed=s))  # reference: W*k micro-batches
     return weights(model)
 
 
@@ -34,37 +35,48 @@ def _ddp_run(ctx, ddp_mod, steps=STEPS):
     model = ddp_mod.wrap_ddp(tiny_gpt(seed=ctx.rank), ctx)  # different seeds: DDP's broadcast must fix it
     opt = _sgd(model)
     for s in range(steps):
-        ddp_mod.accumulate_gradients(model, rank_slice(token_batches(WORLD * ACCUM, seed=s), ctx.rank, WORLD))
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+        train_step(model, opt, rank_slice(token_batches(WORLD * ACCUM, seed=s), ctx.rank, WORLD),
+                   grad_sync=ddp_mod.gradient_sync)
     return weights(ddp_mod.unwrap(model))
 
 
-@pytest.mark.commit("4.2", "accumulate_gradients")
-def test_accumulated_gradient_equals_the_gradient_of_the_whole_batch(impl):
+class _FSDPLike(torch.nn.Module):
+    """The FSDP2 switch without FSDP: records every set_requires_gradient_sync call."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def set_requires_gradient_sync(self, flag):
+        self.calls.append(flag)
+
+
+@pytest.mark.commit("4.2", "gradient_sync")
+def test_gradient_sync_switches_fsdp_off_inside_and_back_on_even_after_an_error(impl):
     ddp = impl("phase4_distributed.ddp")
-    batches = token_batches(4)
-    model = tiny_gpt()
-    loss = ddp.accumulate_gradients(model, batches)
-    grads = {n: p.grad.clone() for n, p in model.named_parameters()}
-    model.zero_grad()
-    x, y = torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches])
-    _, full_loss = model(x, y)
-    full_loss.backward()
-    torch.testing.assert_close(loss, full_loss.detach(), rtol=0, atol=1e-5)
-    for n, p in model.named_parameters():
-        torch.testing.assert_close(grads[n], p.grad, rtol=0, atol=1e-6)
+    model = _FSDPLike()
+    with ddp.gradient_sync(model, enabled=True):
+        pass
+    assert model.calls == [], "enabled: nothing to switch"
+    with ddp.gradient_sync(model, enabled=False):
+        assert model.calls == [False]
+    assert model.calls == [False, True]
+    with contextlib.suppress(RuntimeError), ddp.gradient_sync(model, enabled=False):
+        raise RuntimeError("out of memory in the middle of a micro-batch")
+    assert model.calls == [False, True, False, True], "the sync must come back on after an error"
+    with ddp.gradient_sync(torch.nn.Linear(2, 2), enabled=False):  # a plain module: a no-op
+        pass
 
 
-@pytest.mark.commit("4.2", "accumulate_gradients")
-def test_two_rank_ddp_with_no_sync_equals_one_process_with_twice_the_accumulation(impl):
+@pytest.mark.commit("4.2", "gradient_sync")
+def test_two_rank_ddp_with_gradient_sync_equals_one_process_with_twice_the_accumulation(impl):
     ddp = impl("phase4_distributed.ddp")
     expected = _single_process_run()
     for state in run_local(_ddp_run, WORLD, args=(ddp,)):
         assert_same_weights(state, expected, atol=1e-5)
 
 
-@pytest.mark.commit("4.2", "accumulate_gradients")
+@pytest.mark.commit("4.2", "gradient_sync")
 def test_no_sync_all_reduces_once_per_optimizer_step_not_once_per_micro_batch(impl):
     ddp = impl("phase4_distributed.ddp")
 
@@ -78,62 +90,7 @@ def test_no_sync_all_reduces_once_per_optimizer_step_not_once_per_micro_batch(im
             return allreduce_hook(state, bucket)
 
         model.register_comm_hook(None, counting_hook)
-        ddp.accumulate_gradients(model, token_batches(4, seed=ctx.rank))
+        train_step(model, _sgd(model), token_batches(4, seed=ctx.rank), grad_sync=ddp.gradient_sync)
         return len(calls)
 
     assert run_local(worker, WORLD) == [1, 1], "4 micro-batches must cost one all_reduce, not four"
-
-
-@pytest.mark.commit("4.2")
-def test_train_step_clips_and_steps_and_leaves_no_gradient_behind():
-    from phase4_distributed.ddp import train_step
-    model = tiny_gpt()
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    before = [p.detach().clone() for p in model.parameters()]  # parameters(): the tied matrix once
-    loss = train_step(model, opt, token_batches(2), grad_clip=1e-3)
-    assert torch.isfinite(loss) and all(p.grad is None for p in model.parameters())
-    moved = sum((p.detach() - b).pow(2).sum() for p, b in zip(model.parameters(), before)).sqrt()
-    assert 0 < moved <= 1.001 * 0.1 * 1e-3  # one SGD step of a gradient clipped to norm 1e-3
-
-
-def _train_and_checkpoint(ctx, path, use_zero, resume):
-    from phase4_distributed.checkpoint import load_checkpoint, save_checkpoint
-    from phase4_distributed.ddp import accumulate_gradients, unwrap, wrap_ddp
-    from phase4_distributed.zero import ZeroAdamW
-    model = wrap_ddp(tiny_gpt(), ctx)
-    opt = ZeroAdamW(model.parameters(), lr=1e-2) if use_zero else _sgd(model)
-    start = 0
-    if resume:
-        start = load_checkpoint(path, model, opt)["step"]
-    for s in range(start, 4):
-        accumulate_gradients(model, rank_slice(token_batches(WORLD, seed=s), ctx.rank, WORLD))
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        if s == 1 and not resume:
-            save_checkpoint(path, model, opt, step=s + 1)
-    return weights(unwrap(model))
-
-
-@pytest.mark.commit("4.2")
-@pytest.mark.parametrize("use_zero", [False, True], ids=["ddp", "zero1"])
-def test_checkpoint_saved_under_ddp_resumes_to_the_same_weights(tmp_path, use_zero):
-    path = tmp_path / "ckpt.pt"
-    straight = run_local(_train_and_checkpoint, WORLD, args=(path, use_zero, False))
-    resumed = run_local(_train_and_checkpoint, WORLD, args=(path, use_zero, True))
-    for a, b in zip(straight, resumed):
-        assert_same_weights(b, a, atol=0)  # bit-exact: same ops, same order
-    files = sorted(p.name for p in tmp_path.iterdir())
-    shards = ["ckpt.optim-rank0-of-2.pt", "ckpt.optim-rank1-of-2.pt"] if use_zero else []
-    assert files == sorted(["ckpt.pt", *shards]), "rank 0 writes the model file; ZeRO ranks add one shard each"
-    assert torch.load(path, weights_only=False)["step"] == 2
-
-
-@pytest.mark.commit("4.2")
-def test_resuming_zero_shards_with_another_world_size_names_the_fix(tmp_path):
-    from phase4_distributed.checkpoint import load_checkpoint
-    path = tmp_path / "ckpt.pt"
-    run_local(_train_and_checkpoint, WORLD, args=(path, True, False))
-    from phase4_distributed.zero import ZeroAdamW
-    model = tiny_gpt()
-    with pytest.raises(FileNotFoundError, match="--nproc_per_node=2"):
-        load_checkpoint(path, model, ZeroAdamW(model.parameters()))

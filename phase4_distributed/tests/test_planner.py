@@ -62,26 +62,37 @@ def test_meta_device_parameter_count_equals_the_real_model():
 @pytest.mark.commit("4.3")
 def test_gpt_500m_config_builds_on_the_meta_device_with_about_500m_parameters():
     from phase2_training.config import load_config
-    from phase2_training.trainer import build_model_config
     from phase4_distributed.strategy import memory_table
     cfg = load_config(REPO / "examples/gpt_500m.py")
     assert cfg.dtype == "bf16" and cfg.compile
-    shape = ModelShape.from_config(build_model_config(cfg, cfg.vocab_size))
+    shape = ModelShape.from_config(cfg.model_config(cfg.vocab_size))
     assert 450e6 <= shape.n_params <= 550e6
-    table = memory_table(build_model_config(cfg, cfg.vocab_size), cfg.batch_size, cfg.block_size, 8, 24.0)
+    table = memory_table(cfg.model_config(cfg.vocab_size), cfg.batch_size, cfg.block_size, 8, 24.0)
     assert "-> use fsdp" in table  # 24 GB cards: only full sharding fits
 
 
 @pytest.mark.commit("4.3")
-def test_wrap_model_gives_ddp_or_fsdp_and_leaves_a_single_process_alone():
+def test_choose_strategy_says_what_runs_and_why():
+    from phase4_distributed.dist import DistContext
+    from phase4_distributed.strategy import choose_strategy
+    model, one = tiny_gpt(), DistContext()
+    for asked in ("single", "ddp", "zero1", "fsdp", "auto"):  # one process: "single", whatever was asked
+        assert choose_strategy(asked, model, one, 2, 16)[0] == "single"
+    assert "needs torchrun" in choose_strategy("fsdp", model, one, 2, 16)[1]
+    two = DistContext(rank=0, world_size=2)
+    assert choose_strategy("zero1", model, two, 2, 16) == ("zero1", "as asked")
+    assert choose_strategy("auto", model, two, 2, 16)[0] == "ddp"  # CPU: no GPU memory to plan with
+    with pytest.raises(ValueError, match="unsynchronised"):
+        choose_strategy("single", model, two, 2, 16)
+    with pytest.raises(ValueError, match="choose one of"):
+        choose_strategy("zero3", model, one, 2, 16)
+
+
+@pytest.mark.commit("4.3")
+def test_wrap_model_gives_ddp_or_fsdp():
     from torch.nn.parallel import DistributedDataParallel
 
-    from phase4_distributed.dist import DistContext
     from phase4_distributed.strategy import wrap_model
-    model = tiny_gpt()
-    assert wrap_model(model, "ddp", DistContext()) is model  # one process: nothing to wrap
-    with pytest.raises(ValueError, match="choose one of"):
-        wrap_model(model, "zero3", DistContext())
 
     def worker(ctx):
         ddp = wrap_model(tiny_gpt(), "ddp", ctx)
@@ -126,10 +137,9 @@ def test_scaling_cli_runs_under_torchrun_for_one_and_two_processes(tmp_path):
 @pytest.mark.slow
 def test_gpt_500m_takes_one_real_step_on_the_cpu():
     from phase2_training.config import load_config
-    from phase2_training.trainer import build_model_config
     from phase4_distributed.planner import measure_cpu_step
     cfg = load_config(REPO / "examples/gpt_500m.py")
-    r = measure_cpu_step(build_model_config(cfg, cfg.vocab_size), micro_batch=1, block_size=16)
+    r = measure_cpu_step(cfg.model_config(cfg.vocab_size), micro_batch=1, block_size=16)
     assert math.isfinite(r["loss"]) and abs(r["loss"] - math.log(cfg.vocab_size)) < 1.0
     assert r["adam_state_bytes"] == 8 * r["n_params"]
     assert torch.get_num_threads() >= 1

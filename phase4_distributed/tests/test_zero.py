@@ -9,7 +9,15 @@ import pytest
 import torch
 
 from phase4_distributed.dist import run_local
-from phase4_distributed.tests._common import WORLD, assert_same_weights, rank_slice, tiny_gpt, token_batches, weights
+from phase4_distributed.tests._common import (
+    WORLD,
+    adamw_state_bytes,
+    assert_same_weights,
+    rank_slice,
+    tiny_gpt,
+    token_batches,
+    weights,
+)
 
 HYPER = dict(lr=3e-3, betas=(0.9, 0.95), eps=1e-8)
 
@@ -22,14 +30,13 @@ def _groups(model):
 
 
 def _run(ctx, zero_mod, use_zero, steps):
-    from phase4_distributed.ddp import accumulate_gradients, unwrap, wrap_ddp
+    from phase2_training.step import train_step
+    from phase4_distributed.ddp import gradient_sync, unwrap, wrap_ddp
     model = wrap_ddp(tiny_gpt(), ctx)
     opt = zero_mod.ZeroAdamW(_groups(model), **HYPER) if use_zero else torch.optim.AdamW(_groups(model), **HYPER)
     for s in range(steps):
-        accumulate_gradients(model, rank_slice(token_batches(WORLD * 2, seed=s), ctx.rank, WORLD))
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-    state_bytes = opt.state_bytes() if use_zero else zero_mod.adamw_state_bytes(opt)
+        train_step(model, opt, rank_slice(token_batches(WORLD * 2, seed=s), ctx.rank, WORLD), grad_sync=gradient_sync)
+    state_bytes = opt.state_bytes() if use_zero else adamw_state_bytes(opt)
     return weights(unwrap(model)), state_bytes
 
 

@@ -4,17 +4,20 @@
     python tools/profiler/profile_training.py --config examples/tiny_model.py --steps 20 --trace out.json
     python tools/profiler/profile_training.py --config examples/demo_cpu.py --steps 30 --peak_tflops 0.2
 
-It builds exactly what `python -m phase2_training.train` builds (same config file,
-same --key=value overrides), then times each phase of `steps` steps with a clock
-read after a device synchronise (CUDA runs asynchronously: without the sync the
-time lands in whichever phase happens to wait). The first `--warmup` steps are
-not counted (allocator, caches, lazy init).
+It builds exactly what the full entry builds in one process (phase4_distributed.train:
+same config file, same --key=value overrides, torch.compile when the config asks for
+it, phase 3's optimizer), then runs the trainer's own step (phase2_training.step.
+train_step) and times each phase of `steps` steps with a clock read after a device
+synchronise (CUDA runs asynchronously: without the sync the time lands in whichever
+phase happens to wait). Forward and optimizer are timed by hooks on the model and the
+optimizer; backward is the rest of the step (backward, clipping, the loss read-back).
+The first `--warmup` steps are not counted (allocator, caches, lazy init, compilation).
 
 MFU, model FLOPs utilisation (Chowdhery et al. 2022, PaLM, appendix B), is the
 share of the device's peak spent on the model's own FLOPs:
     MFU = flops_per_token x tokens/s / peak FLOP/s
 with flops_per_token = 6N + attention from phase1_model.GPT.flops_per_token. Peaks
-are known for common GPUs (dense, no sparsity); on a CPU pass --peak_tflops yourself.
+come from phase3_optim.mfu (dense, no sparsity); on a CPU pass --peak_tflops yourself.
 `--trace out.json` records a few steps with torch.profiler as a Chrome trace
 (open it in chrome://tracing or https://ui.perfetto.dev).
 """
@@ -33,30 +36,21 @@ import torch
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from phase2_training.clipping import clip_grad_norm  # noqa: E402
 from phase2_training.config import ConfigError, load_config  # noqa: E402
+from phase2_training.step import train_step  # noqa: E402
 
-# Dense peak FLOP/s by device-name fragment and dtype (vendor datasheets; tensor cores, no sparsity).
-PEAK_TFLOPS = {
-    "H100": {"bf16": 989.0, "fp16": 989.0, "fp32": 67.0},     # SXM5; the PCIe card is ~25% lower
-    "H200": {"bf16": 989.0, "fp16": 989.0, "fp32": 67.0},
-    "A100": {"bf16": 312.0, "fp16": 312.0, "fp32": 19.5},
-    "L4": {"bf16": 121.0, "fp16": 121.0, "fp32": 30.3},
-    "A10": {"bf16": 125.0, "fp16": 125.0, "fp32": 31.2},
-    "RTX 4090": {"bf16": 165.2, "fp16": 165.2, "fp32": 82.6},
-    "RTX 3090": {"bf16": 71.0, "fp16": 71.0, "fp32": 35.6},
-}
 PHASES = ("data", "forward", "backward", "optimizer")
 
 
 def device_peak_tflops(device: torch.device, dtype: str) -> float | None:
+    """The GPU's dense peak from phase3_optim.mfu (None on CPUs and unknown GPUs)."""
     if device.type != "cuda":
         return None
-    name = torch.cuda.get_device_name(device)
-    for key, peaks in PEAK_TFLOPS.items():
-        if key in name:
-            return peaks[dtype]
-    return None
+    from phase3_optim.mfu import device_peak_flops
+    try:
+        return device_peak_flops(torch.cuda.get_device_name(device), dtype) / 1e12
+    except KeyError:
+        return None
 
 
 def peak_memory_bytes(device: torch.device) -> tuple[str, int]:
@@ -82,35 +76,44 @@ def profile(trainer, steps: int, warmup: int = 3, trace: str | None = None) -> d
         prof = torch.profiler.profile(activities=acts, schedule=torch.profiler.schedule(
             wait=0, warmup=1, active=min(5, max(1, steps - 1)), repeat=1), record_shapes=True)
         prof.start()
-    for step in range(warmup + steps):
-        counted = step >= warmup
-        times = {}
+    clock = {"forward": 0.0, "optimizer": 0.0}
+    started = {}
+
+    def start(name):
         sync()
-        t = time.perf_counter()
-        micro = [next(trainer.loader) for _ in range(cfg.grad_accum_steps)]
+        started[name] = time.perf_counter()
+
+    def stop(name):
         sync()
-        times["data"], t = time.perf_counter() - t, time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        fwd = bwd = 0.0
-        for x, y in micro:
-            with trainer.autocast():
-                _, loss = model(x, y)
+        clock[name] += time.perf_counter() - started.pop(name)
+
+    handles = [model.register_forward_pre_hook(lambda *a: start("forward")),
+               model.register_forward_hook(lambda *a: stop("forward"))]
+    if hasattr(opt, "register_step_pre_hook"):
+        handles += [opt.register_step_pre_hook(lambda *a: start("optimizer")),
+                    opt.register_step_post_hook(lambda *a: stop("optimizer"))]
+    try:
+        for step in range(warmup + steps):
+            counted = step >= warmup
+            clock.update(forward=0.0, optimizer=0.0)
             sync()
-            fwd, t = fwd + time.perf_counter() - t, time.perf_counter()
-            (loss / len(micro)).backward()
+            t = time.perf_counter()
+            micro = [next(trainer.loader) for _ in range(cfg.grad_accum_steps)]
             sync()
-            bwd, t = bwd + time.perf_counter() - t, time.perf_counter()
-        times["forward"], times["backward"] = fwd, bwd
-        if cfg.grad_clip > 0:
-            clip_grad_norm(model.parameters(), cfg.grad_clip)
-        opt.step()
-        sync()
-        times["optimizer"] = time.perf_counter() - t
-        if counted:
-            for k, v in times.items():
-                totals[k] += v
-        if prof is not None and counted:
-            prof.step()
+            data_s, t = time.perf_counter() - t, time.perf_counter()
+            train_step(model, opt, micro, cfg.grad_clip, trainer.autocast, trainer.scaler, trainer.grad_sync)
+            sync()
+            step_s = time.perf_counter() - t
+            times = {"data": data_s, "forward": clock["forward"], "optimizer": clock["optimizer"],
+                     "backward": step_s - clock["forward"] - clock["optimizer"]}
+            if counted:
+                for k, v in times.items():
+                    totals[k] += v
+            if prof is not None and counted:
+                prof.step()
+    finally:
+        for h in handles:
+            h.remove()
     if prof is not None:
         prof.stop()
         prof.export_chrome_trace(trace)
@@ -160,10 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    from phase2_training.trainer import Trainer
+    from phase2_training.device import pick_device
+    from phase4_distributed.dist import DistContext
+    from phase4_distributed.train import build_trainer  # the full composition root, one process
     with tempfile.TemporaryDirectory() as tmp:  # the profiler writes no run folder
         import dataclasses
-        trainer = Trainer(dataclasses.replace(cfg, out_dir=tmp, resume=False), log=lambda *a, **k: None)
+        ctx = DistContext(device=pick_device(cfg.device))
+        trainer = build_trainer(dataclasses.replace(cfg, out_dir=tmp, resume=False), log=lambda *a, **k: None,
+                                ctx=ctx)
         result = profile(trainer, args.steps, args.warmup, args.trace)
     if args.peak_tflops:
         result["peak_tflops"] = args.peak_tflops

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-TINY = ["--max_bytes=250000", "--vocab_size=300", "--tokenizer_bytes=none", "--val_fraction=0.5", "--n_layer=1",
-        "--n_embd=32", "--n_head=2", "--block_size=32", "--batch_size=4", "--threads=1"]
+TINY = ["--max_bytes=250000", "--vocab_size=300", "--tokenizer_bytes=none", "--val_fraction=0.5", "--model.n_layer=1",
+        "--model.n_embd=32", "--model.n_head=2", "--model.block_size=32", "--batch_size=4", "--threads=1"]
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TOKENIZER_KEYS = ("tokenizer_path", "tokenizer", "tokenizer_file")
 
 
 class VisualizerError(Exception):
@@ -22,13 +19,11 @@ class VisualizerError(Exception):
 
 
 def _tokenizer_ref(ckpt: dict) -> str | None:
-    for key in TOKENIZER_KEYS:
-        ref = ckpt.get(key)
-        if isinstance(ref, dict):
-            ref = ref.get("path")
-        if isinstance(ref, (str, Path)):
-            return str(ref)
-    return None
+    """The checkpoint's "tokenizer": a file name (phase 1) or {"path", "sha256", ...} (phase 2)."""
+    ref = ckpt.get("tokenizer")
+    if isinstance(ref, dict):
+        ref = ref.get("path")
+    return str(ref) if isinstance(ref, (str, Path)) else None
 
 
 def _resolve(ref: str, checkpoint: Path) -> Path | None:
@@ -42,20 +37,17 @@ def _resolve(ref: str, checkpoint: Path) -> Path | None:
 def load_model_and_tokenizer(checkpoint: str | Path, tokenizer_path: str | Path | None = None):
     """(model in eval mode on CPU, Tokenizer) from a phase-1 checkpoint; VisualizerError when something is missing."""
     from phase0_tokenizer.tokenizer import Tokenizer
-    from phase1_model import GPT
+    from phase1_model import GPT, CheckpointError, read_checkpoint
 
     path = Path(checkpoint)
     if not path.is_file():
         raise VisualizerError(f"checkpoint {path} not found: train one with `python -m checkpoints_exercises.phase1"
                               ".checkpoint` (it writes checkpoints/phase1.pt), or pass --checkpoint PATH")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # truncated file, not a torch file, pickled code...
-        raise VisualizerError(f"{path} is not a readable checkpoint ({type(e).__name__}: {e})") from None
-    if not isinstance(ckpt, dict):
-        raise VisualizerError(f"{path} holds a {type(ckpt).__name__}, not a checkpoint dict")
-    try:
+        ckpt = read_checkpoint(path)  # the course's one loader: weights_only, onto the CPU
         model = GPT.from_checkpoint(ckpt)
+    except CheckpointError as e:
+        raise VisualizerError(f"{path} is not a readable checkpoint: {e}") from None
     except (KeyError, ValueError, RuntimeError) as e:
         raise VisualizerError(f"{path}: cannot rebuild the model ({e})") from None
     model.eval()

@@ -10,6 +10,9 @@ each opened by <|bos|>, packed into fixed rows of block_size tokens. Fixed rows
 (no random offsets) make the task pure memorisation: only the first tokens of a
 row can stay ambiguous, so loss < 0.1 is reachable. Loss is measured as the mean
 training loss over one epoch (every row once).
+
+This is course code, not part of the training stack: the checkpoint scripts pass in
+the learner's `pack` (pack_rows, 2.1) and `step_fn` (train_step, 2.3).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
-from phase0_tokenizer.corpus import load_documents
+from phase0_tokenizer.corpus import load_documents, truncate_utf8
 from phase0_tokenizer.tokenizer import Tokenizer
 from phase1_model import GPT, GPTConfig
 from phase2_training.batching import pack_rows
@@ -79,7 +82,7 @@ def build(cfg: OverfitConfig | None = None, pack: Callable = pack_rows) -> Overf
     """Tokenizer, fixed (x, y) rows and a fresh model for the overfitting run."""
     cfg = cfg or OverfitConfig()
     text = "\n\n".join(load_documents("asv"))
-    text = text.encode("utf-8")[:cfg.tokenizer_bytes].decode("utf-8", errors="ignore")
+    text = truncate_utf8(text, cfg.tokenizer_bytes)
     tokenizer = Tokenizer.train(text, cfg.vocab_size)
     ids = []
     for sentence in checkpoint_sentences(cfg.sentences):
