@@ -59,6 +59,7 @@ def encode_chunk(ids: list[int], merges: dict[tuple[int, int], int]) -> list[int
 
     Merged ids grow with merge order, so the smallest id is the rank: the merge learned first. Apply
     the lowest-rank merge present (all its occurrences, left to right), repeat until none applies.
+    Returns the ids as a list ([] for []).
     """
     # >>> exercise 0.3 encode_chunk: loop: ranks of adjacent pairs (merges.get(p, inf)); min is inf: stop; else merge it
     while len(ids) >= 2:
@@ -73,7 +74,10 @@ def encode_chunk(ids: list[int], merges: dict[tuple[int, int], int]) -> list[int
 
 
 def decode_ids(ids: Iterable[int], id_to_bytes: dict[int, bytes]) -> str:
-    """Text of `ids`: join each id's bytes, decode UTF-8 with invalid bytes -> U+FFFD (never raise)."""
+    """Text of `ids`: join each id's bytes, decode UTF-8 with invalid bytes -> U+FFFD (never a decode error).
+
+    An id missing from `id_to_bytes` raises KeyError (Tokenizer.decode turns it into a message).
+    """
     # >>> exercise 0.3 decode_ids: b"".join(id_to_bytes[i] for i in ids).decode("utf-8", errors="replace")
     return b"".join([id_to_bytes[i] for i in ids]).decode("utf-8", errors="replace")
     # <<< exercise 0.3 decode_ids
@@ -85,8 +89,9 @@ def split_special(text: str, special: Iterable[str]) -> list[str]:
     >>> split_special("a<|bos|>b", ["<|bos|>"])
     ['a', '<|bos|>', 'b']
 
+    Only the strings in `special` are cut, and they are matched literally (no regex meaning).
     Leftmost occurrence first; where two specials start at the same place the longest wins
-    ("<|endoftext|>" over "<|end"). Empty pieces are left out.
+    ("<|endoftext|>" over "<|end"). Empty pieces are left out; no specials: [text] ([] for "").
     """
     # >>> exercise 0.3 split_special: regex.split on '(' + '|'.join(escaped specials, longest first) + ')'; drop ''
     special = sorted(set(special), key=len, reverse=True)

@@ -288,7 +288,8 @@ def rank_windows(step: int, batch_size: int, rank: int, world_size: int) -> rang
     """Positions (in this epoch's window order) that `rank` reads at `step`.
 
     Step k consumes the next batch_size * world_size windows; each rank takes its own contiguous
-    batch_size of them, so ranks never see the same window and together see every one.
+    batch_size of them, rank 0 first, so ranks never see the same window and together see every one.
+    Returns a range (or list) of ints in increasing order.
     """
     # >>> exercise 0.4 rank_windows: this rank's batch_size windows start at (step * world_size + rank) * batch_size
     # TODO: this rank's batch_size windows start at (step * world_size + rank) * batch_size

@@ -43,6 +43,10 @@ def test_pair_counts_accumulate_into_a_given_dict(impl):
     result = bpe.get_pair_counts([1, 2, 1], counts)
     assert result is counts
     assert counts == {(1, 2): 11, (2, 1): 1}
+    empty = {}  # an empty dict is still the caller's dict: `counts or {}` would drop it
+    assert bpe.get_pair_counts([3, 4], empty) is empty and empty == {(3, 4): 1}
+    bpe.get_pair_counts([4, 3], empty)
+    assert empty == {(3, 4): 1, (4, 3): 1}
 
 
 # ----------------------------------------------------------------------------- merge
