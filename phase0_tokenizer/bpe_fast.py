@@ -61,10 +61,20 @@ _SLICE_CUT = regex.compile(r"(?<=\S\n)(?=\S)")
 _SLICEABLE = (GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN)
 
 
+BATCH_CHARS = 1 << 20  # regex-split this much at a time: the list of chunk strings stays small
+
+
 def _count_strings(text: str, pattern: str, special_tokens) -> Counter:
+    """Chunk string -> count, over `text` split at specials; long pieces are split (and their chunk
+    lists built) a batch at a time, where the pattern allows it, so memory does not grow with the text."""
     strings = Counter()
     for piece in split_on_special(text, special_tokens):
-        strings.update(pretokenize(piece, pattern))
+        start = 0
+        while start < len(piece):
+            m = _SLICE_CUT.search(piece, start + BATCH_CHARS) if pattern in _SLICEABLE else None
+            end = m.start() if m else len(piece)
+            strings.update(pretokenize(piece[start:end], pattern))
+            start = end
     return strings
 
 

@@ -209,9 +209,13 @@ def test_counting_slices_separately_gives_the_counts_of_the_whole(text, pattern,
 
 
 @pytest.mark.commit("0.2")
-def test_two_worker_processes_count_and_train_exactly_like_one():
+def test_two_worker_processes_count_and_train_exactly_like_one(monkeypatch):
+    from phase0_tokenizer import bpe_fast
     from phase0_tokenizer.bpe_fast import count_chunks, slice_text, train_bpe_fast
     text = (load_corpus("asv", max_bytes=30_000) + "\n" + UNICODE_TEXT + CODE_TEXT) * 2 + "<|bos|>x\nY"
+    whole = Counter(tuple(c.encode()) for piece in text.split("<|bos|>") for c in pretokenize(piece))
+    monkeypatch.setattr(bpe_fast, "BATCH_CHARS", 500)  # each slice is also split in ~500-char batches
+    assert count_chunks(text, special_tokens=("<|bos|>",), workers=1) == whole
     assert len(slice_text(text, 2)) == 2  # the parallel path really runs
     for pattern in (GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN):
         assert count_chunks(text, pattern, ("<|bos|>",), workers=2) == count_chunks(text, pattern, ("<|bos|>",),
