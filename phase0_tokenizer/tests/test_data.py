@@ -125,6 +125,10 @@ def test_get_batch_is_reproducible_from_its_generator_alone(impl):
 
     assert torch.equal(draw(1, global_seed=0), draw(1, global_seed=123))  # ... only the generator's seed does
     assert not torch.equal(draw(1, global_seed=0), draw(2, global_seed=0))  # 32 starts among 9992: never equal
+    torch.manual_seed(5)  # no generator: torch's global RNG, which moves on after each batch
+    first, second = get_batch(data, 32, 8)[0], get_batch(data, 32, 8)[0]
+    torch.manual_seed(5)
+    assert torch.equal(get_batch(data, 32, 8)[0], first) and not torch.equal(first, second)
 
 
 @pytest.mark.commit("0.4")
