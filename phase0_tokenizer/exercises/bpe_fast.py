@@ -63,10 +63,20 @@ _SLICE_CUT = regex.compile(r"(?<=\S\n)(?=\S)")
 _SLICEABLE = (GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN)
 
 
+BATCH_CHARS = 1 << 20  # regex-split this much at a time: the list of chunk strings stays small
+
+
 def _count_strings(text: str, pattern: str, special_tokens) -> Counter:
+    """Chunk string -> count, over `text` split at specials; long pieces are split (and their chunk
+    lists built) a batch at a time, where the pattern allows it, so memory does not grow with the text."""
     strings = Counter()
     for piece in split_on_special(text, special_tokens):
-        strings.update(pretokenize(piece, pattern))
+        start = 0
+        while start < len(piece):
+            m = _SLICE_CUT.search(piece, start + BATCH_CHARS) if pattern in _SLICEABLE else None
+            end = m.start() if m else len(piece)
+            strings.update(pretokenize(piece[start:end], pattern))
+            start = end
     return strings
 
 
@@ -78,8 +88,8 @@ def default_workers(n_chars: int) -> int:
     return max(1, min(cores, n_chars // (PARALLEL_MIN_CHARS // 2)))
 
 
-def slice_text(text: str, n: int, special_tokens=()) -> list[str]:
-    """`text` cut into at most n slices of about equal length, only at places where a chunk starts
+def slice_bounds(text: str, n: int, special_tokens=()) -> list[tuple[int, int]]:
+    """(start, end) of at most n slices of `text` of about equal length, cut only where a chunk starts
     (see _SLICE_CUT) and never inside a special token. Fewer slices if there are no such places."""
     cuts, target = [0], len(text) // n
     for k in range(1, n):
@@ -90,7 +100,19 @@ def slice_text(text: str, n: int, special_tokens=()) -> list[str]:
             break
         cuts.append(m.start())
     cuts.append(len(text))
-    return [text[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def slice_text(text: str, n: int, special_tokens=()) -> list[str]:
+    """The slices of slice_bounds as strings."""
+    return [text[a:b] for a, b in slice_bounds(text, n, special_tokens)]
+
+
+_SHARED_TEXT = ""  # the text a forked counting worker reads its slice from (inherited, never pickled)
+
+
+def _count_shared(start: int, end: int, pattern: str, special_tokens) -> Counter:
+    return _count_strings(_SHARED_TEXT[start:end], pattern, special_tokens)
 
 
 def count_chunks(text: str, pattern: str = GPT4_SPLIT_PATTERN, special_tokens=(),
@@ -101,18 +123,29 @@ def count_chunks(text: str, pattern: str = GPT4_SPLIT_PATTERN, special_tokens=()
     has at least PARALLEL_MIN_CHARS characters, else 1). Only the GPT-2 and GPT-4 split patterns can
     be sliced safely; any other pattern is counted in one process. The counts never depend on it.
     """
+    global _SHARED_TEXT
     workers = default_workers(len(text)) if workers is None else workers
-    slices = slice_text(text, workers, special_tokens) if workers > 1 and pattern in _SLICEABLE else [text]
-    if len(slices) == 1:
-        strings = _count_strings(text, pattern, special_tokens)
+    bounds = slice_bounds(text, workers, special_tokens) if workers > 1 and pattern in _SLICEABLE else []
+    specials = tuple(special_tokens)
+    if len(bounds) < 2:
+        strings = _count_strings(text, pattern, specials)
     else:
-        # fork shares the loaded modules (fast start) where it exists; spawn elsewhere
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(len(slices), mp_context=multiprocessing.get_context(method)) as pool:
-            parts = pool.map(_count_strings, slices, [pattern] * len(slices), [tuple(special_tokens)] * len(slices))
-            strings = Counter()
-            for part in parts:
-                strings.update(part)
+        strings = Counter()
+        if "fork" in multiprocessing.get_all_start_methods():
+            # fork: the workers inherit the loaded modules and the text itself; only offsets travel
+            _SHARED_TEXT = text
+            try:
+                with ProcessPoolExecutor(len(bounds), mp_context=multiprocessing.get_context("fork")) as pool:
+                    for part in pool.map(_count_shared, *zip(*bounds), [pattern] * len(bounds),
+                                         [specials] * len(bounds)):
+                        strings.update(part)
+            finally:
+                _SHARED_TEXT = ""
+        else:  # spawn (Windows, macOS): each worker gets its slice as a string
+            with ProcessPoolExecutor(len(bounds), mp_context=multiprocessing.get_context("spawn")) as pool:
+                slices = (text[a:b] for a, b in bounds)
+                for part in pool.map(_count_strings, slices, [pattern] * len(bounds), [specials] * len(bounds)):
+                    strings.update(part)
     return Counter({tuple(s.encode("utf-8")): n for s, n in strings.items()})
 
 

@@ -151,9 +151,11 @@ def _empty_split_message(meta: dict, split: str, root: Path) -> str:
     total, frac = sum(docs.values()), meta.get("val_fraction")
     if split == "val" and frac:
         need = int(np.ceil(1 / frac))
+        fix = (f"or a val_fraction of at least {1 / total:g}" if total >= 2 else
+               "one document cannot be split into train and val")
         return (f"the validation split of {root} is empty: it takes every {need}th document "
                 f"(val_fraction={frac:g}) and the corpus has {total} document(s). Use more text (more documents), "
-                f"or a val_fraction of at least {1 / max(total, 1):g}")
+                f"{fix}")
     return (f"the {SPLIT_NAMES.get(split, split)} split of {root} is empty ({total} document(s) in all): "
             "use more text (more documents), or a smaller val_fraction if everything went to validation")
 
