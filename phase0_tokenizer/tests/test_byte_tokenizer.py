@@ -41,9 +41,9 @@ def test_decode_inverts_encode_on_known_text(impl):
 @pytest.mark.commit("0.1", "decode")
 @PROPERTY
 @given(st.text())
-def test_decode_of_encode_is_identity_for_any_string(impl, text):
+def test_decode_of_utf8_bytes_is_identity_for_any_string(impl, text):
     tok = impl(MODULE).ByteTokenizer()
-    assert tok.decode(tok.encode(text)) == text
+    assert tok.decode(list(text.encode("utf-8"))) == text  # Python's codec encodes: only decode is tested
 
 
 @pytest.mark.commit("0.1", "decode")

@@ -110,6 +110,27 @@ def test_get_batch_reads_a_multi_shard_dataset_as_one_stream(impl, tmp_path):
         assert full[start + 1:start + 13] == row_y
 
 
+@pytest.mark.commit("0.4", "get_batch")
+def test_get_batch_is_reproducible_from_its_generator_alone(impl):
+    data = np.arange(10_000)
+    get_batch = impl(DATA).get_batch
+
+    def draw(gen_seed: int, global_seed: int):
+        torch.manual_seed(global_seed)  # a different global RNG state must not matter ...
+        gen = torch.Generator().manual_seed(gen_seed)
+        before = gen.get_state()
+        x, _ = get_batch(data, 32, 8, generator=gen)
+        assert not torch.equal(gen.get_state(), before), "the batch must be drawn from `generator`"
+        return x
+
+    assert torch.equal(draw(1, global_seed=0), draw(1, global_seed=123))  # ... only the generator's seed does
+    assert not torch.equal(draw(1, global_seed=0), draw(2, global_seed=0))  # 32 starts among 9992: never equal
+    torch.manual_seed(5)  # no generator: torch's global RNG, which moves on after each batch
+    first, second = get_batch(data, 32, 8)[0], get_batch(data, 32, 8)[0]
+    torch.manual_seed(5)
+    assert torch.equal(get_batch(data, 32, 8)[0], first) and not torch.equal(first, second)
+
+
 @pytest.mark.commit("0.4")
 def test_get_batch_rejects_a_bad_device_or_too_short_data_with_a_clear_message():
     with pytest.raises(ValueError, match="at least 9"):
@@ -165,6 +186,39 @@ def test_loader_resumes_exactly_even_with_another_world_size(impl):
 
 
 @pytest.mark.commit("0.4")
+def test_loader_over_a_multiple_of_block_size_tokens_runs_whole_epochs():
+    # 48 tokens, T=4: window w needs tokens [4w, 4w+5), so only 11 windows fit (the 12th lacks its
+    # last target). 11 windows // batch 2 = 5 steps per epoch; window 10 is left over each epoch.
+    tokens = np.arange(48)
+    loader = SequentialLoader(tokens, 2, 4)
+    assert (loader.n_windows, loader.steps_per_epoch) == (11, 5)
+    for epoch in range(3):
+        starts = []
+        for _ in range(5):
+            x, y = next(loader)
+            assert torch.equal(x[:, 1:], y[:, :-1]) and torch.equal(y[:, -1], x[:, -1] + 1)
+            starts += x[:, 0].tolist()
+        assert starts == [4 * w for w in range(10)] and loader.epoch == epoch + 1
+
+
+@pytest.mark.commit("0.4")
+@pytest.mark.parametrize("steps", [5, 7, 12])  # at the boundary, inside epoch 1, inside epoch 2
+def test_loader_resumes_across_an_epoch_boundary(steps):
+    tokens = np.arange(4 * 10 + 1)  # 10 windows, batch 2: 5 steps per epoch, a new permutation each epoch
+    make = functools.partial(SequentialLoader, tokens, 2, 4, shuffle=True, seed=3)
+    run = make()
+    for _ in range(steps):
+        next(run)
+    state = run.state_dict()
+    assert state["epoch"] == steps // 5
+    resumed = make()
+    resumed.load_state_dict(json.loads(json.dumps(state)))  # as a checkpoint stores it
+    for _ in range(6):  # into the next epoch too
+        assert torch.equal(next(resumed)[0], next(run)[0])
+    assert (resumed.epoch, resumed.step) == (run.epoch, run.step)
+
+
+@pytest.mark.commit("0.4")
 def test_loader_rejects_mismatched_resume_state_and_bad_rank():
     tokens = np.arange(101)
     state = SequentialLoader(tokens, 2, 4).state_dict()
@@ -187,3 +241,71 @@ def test_token_bytes_are_each_tokens_utf8_length_and_zero_for_specials(impl):
     assert lengths[tok.bos_id] == 0
     text = "And God said, Let there be light: naïve 😀"
     assert int(lengths[tok.encode(text)].sum()) == len(text.encode("utf-8"))  # the bits-per-byte denominator
+
+
+# ---- 0.4 files are checked at load, errors name the file and the fix -------------------------------
+@pytest.mark.commit("0.4")
+def test_shards_with_an_id_past_the_vocab_are_refused_at_load_naming_the_shard(tmp_path):
+    write_shards(tokenizer(), docs(), tmp_path, shard_tokens=16, val_fraction=0)
+    shard = tmp_path / "train_000001.bin"
+    raw = bytearray(shard.read_bytes())
+    raw[6:8] = (tokenizer().vocab_size).to_bytes(2, "little")  # one id == vocab_size: out of range
+    shard.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=f"train_000001.bin holds token id {tokenizer().vocab_size}"):
+        TokenDataset(tmp_path)
+
+
+@pytest.mark.commit("0.4")
+def test_meta_json_that_is_invalid_has_an_unknown_dtype_or_another_vocab_is_refused_naming_it(tmp_path):
+    write_shards(tokenizer(), docs(), tmp_path, val_fraction=0)
+    meta_path = tmp_path / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    TokenDataset(tmp_path, vocab_size=tokenizer().vocab_size)  # the matching vocab loads
+    with pytest.raises(ValueError, match="another tokenizer"):
+        TokenDataset(tmp_path, vocab_size=tokenizer().vocab_size + 1)
+    for bad, message in [("{not json", "not valid JSON"), (json.dumps(meta | {"dtype": "float32"}), "dtype"),
+                         (json.dumps(meta | {"dtype": "uint16", "vocab_size": 70_000}), "cannot hold"),
+                         (json.dumps(meta | {"bos_id": 10**6}), "bos_id")]:
+        meta_path.write_text(bad)
+        with pytest.raises(ValueError, match=message) as err:
+            TokenDataset(tmp_path)
+        assert str(meta_path) in str(err.value)
+
+
+@pytest.mark.commit("0.4")
+def test_too_little_text_says_which_split_and_what_helps(tmp_path):
+    write_shards(tokenizer(), docs()[:3], tmp_path, val_fraction=0.1)
+    with pytest.raises(ValueError, match="validation split .* every 10th document .* 3 document") as err:
+        TokenDataset(tmp_path, "val")
+    assert "more text" in str(err.value)
+    write_shards(tokenizer(), docs(), tmp_path, val_fraction=0.1)
+    train, val = TokenDataset(tmp_path, "train"), TokenDataset(tmp_path, "val")
+    SequentialLoader(train, 2, 64)  # 282 train tokens: enough for 2 windows of 64 ...
+    with pytest.raises(ValueError, match="validation split .* lower block_size") as err:
+        SequentialLoader(val, 2, 64)  # ... the 2 val documents' 102 tokens are not
+    assert "val_fraction" in str(err.value)
+    with pytest.raises(ValueError, match="training split .* use more text"):
+        get_batch(train, 1, len(train))
+
+
+@pytest.mark.commit("0.4")
+def test_write_shards_that_fails_leaves_no_temp_no_shard_and_no_empty_folder(tmp_path):
+    class Failing:  # encodes 3 documents, then the disk is "full"
+        vocab_size, bos_id, calls = 300, 299, 0
+
+        def encode_ordinary(self, text):
+            self.calls += 1
+            if self.calls > 3:
+                raise OSError(28, "No space left on device")
+            return [1, 2, 3] * 5
+
+    out = tmp_path / "new" / "data"
+    with pytest.raises(OSError, match="No space"):
+        write_shards(Failing(), docs(), out, shard_tokens=8)
+    assert not out.exists()  # it made the folder, so it removes it
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "notes.txt").write_text("mine")
+    with pytest.raises(OSError, match="No space"):
+        write_shards(Failing(), docs(), kept, shard_tokens=8)
+    assert [p.name for p in kept.iterdir()] == ["notes.txt"]  # our shards and temps gone, the user's file kept

