@@ -96,8 +96,11 @@ class GPT(nn.Module):
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, ignore_index: int = -1,
                 kv_cache=None):
         """idx (B, T) token ids -> (logits (B, T, V) float32, loss or None).
-        loss = mean cross-entropy against targets (B, T), skipping positions equal to ignore_index.
-        With a kv_cache, idx holds only the new tokens and positions continue from kv_cache.pos."""
+        Embed, run block i with layer_idx=i, final norm ln_f, lm_head, then .float(); with
+        config.logit_softcap = c, logits -> c * tanh(logits / c). loss = mean cross-entropy against
+        targets (B, T), skipping positions equal to ignore_index; None without targets.
+        With a kv_cache, idx holds only the new tokens and positions continue from kv_cache.pos;
+        after the last block, call kv_cache.advance(T) exactly once (T = idx.size(1))."""
         x, rope = self._embed(idx, kv_cache.pos if kv_cache is not None else 0)
         # >>> exercise 1.5 gpt_forward: blocks; cache.advance; ln_f; lm_head .float(); softcap; cross-entropy
         # TODO: blocks; cache.advance; ln_f; lm_head .float(); softcap; cross-entropy
@@ -133,7 +136,8 @@ class GPT(nn.Module):
         when untied; a tied wte IS lm_head, a matmul). Each such weight costs 2 FLOPs per token forward
         (multiply + add) and 4 backward (gradients for input and weight). The attention term is
         q @ k^T and weights @ v: 2 * 2 * T * head_dim per head and layer forward, x3 with backward;
-        it counts the full T x T square even though the causal half is masked (PaLM's convention)."""
+        it counts the full T x T square even though the causal half is masked (PaLM's convention).
+        T = seq_len, or block_size when seq_len is None. Returns an int."""
         # >>> exercise 1.5 flops_per_token: N = params - wpe - (wte if untied); 6N + 12 * L * n_head * head_dim * T
         # TODO: N = params - wpe - (wte if untied); 6N + 12 * L * n_head * head_dim * T
         raise NotImplementedError("exercise 1.5 flops_per_token")
