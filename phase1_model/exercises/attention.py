@@ -96,7 +96,7 @@ class CausalSelfAttention(nn.Module):
         if self.qk_norm:  # parameter-free RMSNorm per head: bounds the attention logits
             q, k = F.rms_norm(q, (self.head_dim,)), F.rms_norm(k, (self.head_dim,))
         if rope is not None:  # RoPE rotates queries and keys only: values carry content, not position
-            cos, sin = rope
+            cos, sin = (t.to(q.dtype) for t in rope)  # bf16 tables under autocast: no float32 round trip
             q, k = apply_rotary_emb(q, cos, sin), apply_rotary_emb(k, cos, sin)
         if kv_cache is not None:  # store this step's keys/values, get back all of them so far
             k, v = kv_cache.update(layer_idx, k, v)

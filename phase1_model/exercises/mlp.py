@@ -50,11 +50,30 @@ class GELUMLP(nn.Module):
         return self.dropout(self.c_proj(F.gelu(self.c_fc(x), approximate="tanh")))
 
 
+class ReLUSquared(torch.autograd.Function):
+    """relu(x)^2 with its derivative written out: d/dx relu(x)^2 = 2 relu(x) (0 where x <= 0).
+
+    Same maths as `F.relu(x).square()`; autograd would differentiate square as pow (a copy of x, two
+    multiplies) and then relu (a threshold), four passes over the (B, T, 4 n_embd) activation. Saving
+    r = relu(x) gives the whole derivative from r alone, in two."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        r = torch.relu(x)
+        ctx.save_for_backward(r)
+        return r * r
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (r,) = ctx.saved_tensors
+        return torch.mul(grad, r).mul_(2.0)
+
+
 class ReLU2MLP(GELUMLP):
-    """nanochat's MLP: Linear -> relu(.)^2 -> Linear."""
+    """nanochat's MLP: Linear -> relu(.)^2 -> Linear (Primer's squared ReLU, with a fused backward)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.dropout(self.c_proj(F.relu(self.c_fc(x)).square()))
+        return self.dropout(self.c_proj(ReLUSquared.apply(self.c_fc(x))))
 
 
 class SwiGLUMLP(nn.Module):

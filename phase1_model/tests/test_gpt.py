@@ -252,6 +252,17 @@ def test_nanochat_logits_are_soft_capped(impl, monkeypatch):
     assert logits.abs().max().item() > 10.0  # the cap bends big logits; it does not clip small ones to zero
 
 
+@pytest.mark.commit("1.5")
+def test_soft_cap_has_the_value_and_gradient_of_cap_tanh_logits_over_cap():
+    z = (torch.randn(3, 7, dtype=torch.float64) * 20).requires_grad_()  # logits well inside and beyond the cap
+    torch.autograd.gradcheck(lambda t: reference.soft_cap(t, 15.0), (z,))  # against finite differences
+    g = torch.randn(3, 7, dtype=torch.float64)
+    ours, = torch.autograd.grad(reference.soft_cap(z, 15.0), z, g)
+    plain, = torch.autograd.grad(15.0 * torch.tanh(z / 15.0), z, g)
+    torch.testing.assert_close(ours, plain)
+    torch.testing.assert_close(reference.soft_cap(z, 15.0), 15.0 * torch.tanh(z / 15.0))
+
+
 @pytest.mark.commit("1.5", "gpt_forward")
 @pytest.mark.parametrize("lineage", LINEAGES)
 def test_gpt_is_causal_future_tokens_do_not_change_past_logits(impl, monkeypatch, lineage):

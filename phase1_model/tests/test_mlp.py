@@ -59,3 +59,15 @@ def test_build_mlp_follows_the_config():
     assert type(build_mlp(GPTConfig.from_lineage("nanochat"))) is ReLU2MLP
     m = build_mlp(GPTConfig.from_lineage("llama", n_embd=384))
     assert type(m) is SwiGLUMLP and m.c_fc.out_features == 2 * 1024 and m.c_fc.bias is None
+
+
+@pytest.mark.commit("1.3")
+def test_relu_squared_has_the_gradient_of_relu_squared():
+    from phase1_model.mlp import ReLUSquared
+    x = torch.randn(4, 6, dtype=torch.float64, requires_grad=True)
+    torch.autograd.gradcheck(ReLUSquared.apply, (x,))  # against finite differences
+    g = torch.randn(4, 6, dtype=torch.float64)
+    ours, = torch.autograd.grad(ReLUSquared.apply(x), x, g)
+    plain, = torch.autograd.grad(F.relu(x).square(), x, g)  # torch's autograd of the formula
+    torch.testing.assert_close(ours, plain)
+    torch.testing.assert_close(ReLUSquared.apply(x), F.relu(x) ** 2)
