@@ -29,7 +29,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from phase1_model.positions import apply_rotary_emb
+from phase1_model.positions import Rotate
 
 
 def causal_mask(T_q: int, T_k: int | None = None, device=None) -> torch.Tensor:
@@ -97,7 +97,7 @@ class CausalSelfAttention(nn.Module):
             q, k = F.rms_norm(q, (self.head_dim,)), F.rms_norm(k, (self.head_dim,))
         if rope is not None:  # RoPE rotates queries and keys only: values carry content, not position
             cos, sin = (t.to(q.dtype) for t in rope)  # bf16 tables under autocast: no float32 round trip
-            q, k = apply_rotary_emb(q, cos, sin), apply_rotary_emb(k, cos, sin)
+            q, k = Rotate.apply(q, cos, sin), Rotate.apply(k, cos, sin)  # apply_rotary_emb, fused backward
         if kv_cache is not None:  # store this step's keys/values, get back all of them so far
             k, v = kv_cache.update(layer_idx, k, v)
         return q, k, v

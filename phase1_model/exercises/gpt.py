@@ -37,27 +37,30 @@ from phase1_model.positions import rope_cache, sinusoidal_embedding
 class SoftCap(torch.autograd.Function):
     """logits -> cap * tanh(logits / cap) (Gemma 2; nanochat caps at 15): smooth, and |output| < cap.
 
-    The same maths as `cap * torch.tanh(logits / cap)`, written out because this runs on the largest
-    tensor of the model, (B, T, vocab_size) floats. Autograd would make three full-size tensors forward
-    (divide, tanh, multiply) and run three backward ops; here the forward takes tanh in place in one
-    temporary, and the backward applies the derivative in one fused op:
-        d/dz [cap * tanh(z / cap)] = cap * (1 - tanh^2(z / cap)) / cap = 1 - t^2,   t = tanh(z / cap)
-    which is exactly what torch's `tanh_backward(grad, t)` computes (the caps cancel)."""
+    The same maths as `cap * torch.tanh(logits / cap)`, written out because it runs on the largest
+    tensor of the model, (B, T, vocab_size) floats. Autograd would allocate three new tensors of that
+    size forward (divide, tanh, multiply) and run three ops backward. Here the forward works in place
+    on the fresh logits (nothing else reads them: the head's matmul saves its inputs, not its output),
+    and the backward is one fused op, since with t = tanh(z / cap) = y / cap
+        d/dz [cap * tanh(z / cap)] = cap * (1 - t^2) / cap = 1 - t^2,
+    exactly what torch's `tanh_backward(grad, t)` computes (the caps cancel)."""
 
     @staticmethod
     def forward(ctx, logits: torch.Tensor, cap: float) -> torch.Tensor:
-        t = torch.div(logits, cap).tanh_()
-        ctx.save_for_backward(t)
-        return t * cap
+        ctx.mark_dirty(logits)  # in place: autograd records that the input was overwritten
+        y = logits.div_(cap).tanh_().mul_(cap)
+        ctx.save_for_backward(y)
+        ctx.cap = cap
+        return y
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        (t,) = ctx.saved_tensors
-        return torch.ops.aten.tanh_backward(grad, t), None
+        (y,) = ctx.saved_tensors
+        return torch.ops.aten.tanh_backward(grad, y / ctx.cap), None
 
 
 def soft_cap(logits: torch.Tensor, cap: float) -> torch.Tensor:
-    """cap * tanh(logits / cap), with a fused backward (SoftCap)."""
+    """cap * tanh(logits / cap), computed IN PLACE in `logits` (SoftCap): pass a tensor you no longer need."""
     return SoftCap.apply(logits, cap)
 
 

@@ -57,6 +57,23 @@ def apply_rotary_emb(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> t
     # <<< exercise 1.4 apply_rope
 
 
+class Rotate(torch.autograd.Function):
+    """apply_rotary_emb with its backward written as what it is. A rotation R is orthogonal, so the
+    gradient of y = R x is R^T grad = R(-angle) grad: apply_rotary_emb(grad, cos, -sin). Autograd would
+    instead differentiate the slices, products and concatenation one by one (zero-filled buffers,
+    extra additions); the model calls `Rotate.apply(x, cos, sin)` on its queries and keys."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(cos, sin)
+        return apply_rotary_emb(x, cos, sin)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        cos, sin = ctx.saved_tensors
+        return apply_rotary_emb(grad, cos, -sin), None, None
+
+
 def apply_rotary_emb_interleaved(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     """The paper's convention: channels (2i, 2i+1) are the real and imaginary parts of one complex
     number, multiplied by e^{i t theta_i} (this is how Meta's LLaMA code writes it)."""

@@ -84,9 +84,22 @@ def test_attention_with_rope_is_invariant_to_shifting_every_position(impl, monke
     # Scores depend on offsets only and values carry no position, so the same tokens at positions
     # 10..15 instead of 0..5 give the same outputs. (Rotating v as well would break this.)
     attention = impl("phase1_model.attention")
-    monkeypatch.setattr(attention, "apply_rotary_emb", impl("phase1_model.positions").apply_rotary_emb)
+    # the module rotates q and k with positions.Rotate, which calls positions.apply_rotary_emb: yours here
+    monkeypatch.setattr("phase1_model.positions.apply_rotary_emb", impl("phase1_model.positions").apply_rotary_emb)
     torch.manual_seed(0)
     attn = attention.CausalSelfAttention(GPTConfig.from_lineage("llama", n_embd=32, n_head=4))
     cos, sin = rope_cache(32, 8)
     x = torch.randn(2, 6, 32)
     torch.testing.assert_close(attn(x, (cos[:6], sin[:6])), attn(x, (cos[10:16], sin[10:16])), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.commit("1.4")
+def test_rotate_backward_is_the_rotation_by_the_opposite_angle():
+    from phase1_model.positions import Rotate, apply_rotary_emb
+    cos, sin = (t.double() for t in rope_cache(6, 8))
+    x = torch.randn(2, 3, 6, 8, dtype=torch.float64, requires_grad=True)
+    torch.autograd.gradcheck(lambda t: Rotate.apply(t, cos, sin), (x,))  # against finite differences
+    g = torch.randn(2, 3, 6, 8, dtype=torch.float64)
+    ours, = torch.autograd.grad(Rotate.apply(x, cos, sin), x, g)
+    plain, = torch.autograd.grad(apply_rotary_emb(x, cos, sin), x, g)
+    torch.testing.assert_close(ours, plain)
