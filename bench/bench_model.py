@@ -1,4 +1,4 @@
-"""Benchmark: training-step throughput of our GPT vs HF transformers' GPT2LMHeadModel, and KV-cache generation.
+"""Benchmark: training-step throughput of our GPT lineages vs their HF transformers peers, and KV-cache generation.
 
     python -m bench.bench_model                 # the phase-1 size (6 layers, 384 wide, vocab 8192, T=256)
     python -m bench.bench_model --quick         # seconds: a smoke run for CI (tiny model, one round)
@@ -14,10 +14,15 @@ What is measured (CPU, fp32, `--threads` torch threads, default 2):
      (ours attention_impl="sdpa", HF attn_implementation="sdpa"). Both compute the logits of
      every position and the same `F.cross_entropy`, and both use `torch.optim.AdamW` with
      the same settings. The parameter counts are printed side by side as a check.
-   - our three lineages (gpt2, llama, nanochat) at the same shape, which matches their
-     transformer-block parameters and their FLOPs per token within 1% (SwiGLU's hidden width
-     is 8/3 n_embd for that reason); llama and nanochat have an untied head, hence more total
-     parameters, but the head costs the same matmul tied or not.
+   - ours, lineage "llama", vs HF `LlamaForCausalLM` at the identical config: RMSNorm with a
+     weight (same eps), SwiGLU of the same hidden width (our fused c_fc = HF's [gate_proj;
+     up_proj]), RoPE with the same theta in the same half-split ("rotate_half") layout, no
+     biases, untied head, SDPA attention. Same logits check: our weights copied in, max |diff|.
+   - ours, lineage "nanochat" (no HF model exists): its peer is our gpt2 lineage at the same
+     shape, which matches the transformer-block parameters and FLOPs per token within 1%
+     (SwiGLU's hidden width is 8/3 n_embd for that reason); llama and nanochat have an untied
+     head, hence more total parameters, but the head costs the same matmul tied or not. The
+     "per FLOP" ratio divides out that 1%.
    Steps are timed in rounds that interleave the models, rotating who goes first (round 1:
    A B C D, round 2: B C D A, ...), so a burst of load on a shared machine hits every model,
    not one; we report the median round. Ratios are ours / peer: > 1 means ours is faster.
@@ -64,6 +69,40 @@ def our_model(lineage: str, s: Shape) -> GPT:
     return GPT(cfg)
 
 
+def hf_llama(ours: GPT):
+    """LlamaForCausalLM at the config of `ours` (a llama-lineage GPT), or None when transformers is missing."""
+    try:
+        from transformers import LlamaConfig, LlamaForCausalLM
+    except ImportError:
+        return None
+    c = ours.config
+    cfg = LlamaConfig(vocab_size=c.vocab_size, hidden_size=c.n_embd, intermediate_size=c.mlp_hidden,
+                      num_hidden_layers=c.n_layer, num_attention_heads=c.n_head, num_key_value_heads=c.n_kv_head,
+                      max_position_embeddings=c.block_size, rms_norm_eps=c.norm_eps, rope_theta=c.rope_theta,
+                      hidden_act="silu", attention_bias=False, mlp_bias=False, tie_word_embeddings=False,
+                      attention_dropout=0.0, bos_token_id=0, eos_token_id=0, pad_token_id=None, use_cache=False)
+    return LlamaForCausalLM._from_config(cfg, attn_implementation="sdpa")
+
+
+def llama_state_dict(ours: GPT) -> dict:
+    """Our llama-lineage weights under HF Llama's names (c_attn = [q; k; v], c_fc = [gate; up])."""
+    c, sd = ours.config, ours.state_dict()
+    q, kv = c.n_head * c.head_dim, c.n_kv_head * c.head_dim
+    out = {"model.embed_tokens.weight": sd["transformer.wte.weight"], "model.norm.weight": sd["transformer.ln_f.weight"],
+           "lm_head.weight": sd["lm_head.weight"]}
+    for i in range(c.n_layer):
+        ours_, hf = f"transformer.h.{i}.", f"model.layers.{i}."
+        wq, wk, wv = sd[ours_ + "attn.c_attn.weight"].split([q, kv, kv])
+        gate, up = sd[ours_ + "mlp.c_fc.weight"].chunk(2)
+        out.update({hf + "self_attn.q_proj.weight": wq, hf + "self_attn.k_proj.weight": wk,
+                    hf + "self_attn.v_proj.weight": wv, hf + "self_attn.o_proj.weight": sd[ours_ + "attn.c_proj.weight"],
+                    hf + "mlp.gate_proj.weight": gate, hf + "mlp.up_proj.weight": up,
+                    hf + "mlp.down_proj.weight": sd[ours_ + "mlp.c_proj.weight"],
+                    hf + "input_layernorm.weight": sd[ours_ + "ln_1.weight"],
+                    hf + "post_attention_layernorm.weight": sd[ours_ + "ln_2.weight"]})
+    return out
+
+
 def hf_model(s: Shape, ours: GPT):
     """GPT2LMHeadModel at the config of `ours` (a gpt2-lineage GPT), or None when transformers is missing."""
     try:
@@ -85,11 +124,20 @@ def hf_model(s: Shape, ours: GPT):
 def same_function(ours: GPT, hf, s: Shape) -> float:
     """Copy our weights into the HF model and return max |logits difference|: ~1e-5 proves the configs match.
     HF's GPT-2 stores its projections as Conv1D, (in, out): the transpose of nn.Linear's (out, in)."""
-    conv1d = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
-    hf.load_state_dict({k: v.t() if k.endswith(conv1d) else v for k, v in ours.state_dict().items()})
+    if ours.config.lineage == "llama":
+        missing, unexpected = hf.load_state_dict(llama_state_dict(ours), strict=False)
+        assert not unexpected and all("rotary" in k for k in missing), (missing, unexpected)
+    else:
+        conv1d = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+        hf.load_state_dict({k: v.t() if k.endswith(conv1d) else v for k, v in ours.state_dict().items()})
     x = torch.randint(0, s.vocab_size, (2, min(32, s.block_size)), generator=torch.Generator().manual_seed(2))
     ours.eval(), hf.eval()
     return (ours(x)[0] - hf(input_ids=x).logits).abs().max().item()
+
+
+def block_stack(model):
+    """The transformer blocks of ours or of an HF model (GPT-2: transformer.h; Llama: model.layers)."""
+    return model.transformer.h if hasattr(model, "transformer") else model.model.layers
 
 
 def n_params(model) -> int:
@@ -183,31 +231,38 @@ def main(argv: list[str] | None = None) -> int:
 
     ours = {lin: our_model(lin, s) for lin in ("gpt2", "llama", "nanochat")}
     hf = hf_model(s, ours["gpt2"])
+    hf_l = hf_llama(ours["llama"])
     print(f"machine: {machine()}")
     print(f"shape: n_layer={s.n_layer} n_head={s.n_head} n_embd={s.n_embd} vocab={s.vocab_size} "
           f"T={s.block_size} batch={s.batch}; {warmup} warm-up + {rounds} rounds x {steps} timed steps, fp32\n")
 
-    models = {f"ours ({lin})": (m, "ours") for lin, m in ours.items()}
-    if hf is not None:
-        models["HF GPT2LMHeadModel"] = (hf, "hf")
-        print(f"config check: HF with our weights gives the same logits, max |diff| = "
-              f"{same_function(ours['gpt2'], hf, s):.1e}\n")
-    tps = time_training(models, s, warmup, steps, rounds)
+    # name -> (model, kind, the lineage whose function it computes, its peer's name)
+    models = {"ours (gpt2)": (ours["gpt2"], "ours", "gpt2", "HF GPT2LMHeadModel"),
+              "ours (llama)": (ours["llama"], "ours", "llama", "HF LlamaForCausalLM"),
+              "ours (nanochat)": (ours["nanochat"], "ours", "nanochat", "ours (gpt2)")}
+    for name, peer, lineage in (("HF GPT2LMHeadModel", hf, "gpt2"), ("HF LlamaForCausalLM", hf_l, "llama")):
+        if peer is not None:
+            models[name] = (peer, "hf", lineage, name)
+            print(f"config check: {name} with our {lineage} weights gives the same logits, max |diff| = "
+                  f"{same_function(ours[lineage], peer, s):.1e}")
+    tps = time_training({name: (m, kind) for name, (m, kind, _, _) in models.items()}, s, warmup, steps, rounds)
 
     # FLOPs/token (6N + attention, GPT.flops_per_token): the work per token, so tokens/s x FLOPs/token is the
-    # achieved compute; HF's model is the same function as ours (gpt2), hence the same FLOPs.
-    flops = {name: (m if kind == "ours" else ours["gpt2"]).flops_per_token(s.block_size)
-             for name, (m, kind) in models.items()}
-    print("| model | params | in blocks | FLOPs/token | tokens/s | GFLOP/s | vs HF | vs ours (gpt2) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, (model, _) in models.items():
-        blocks = sum(p.numel() for p in model.transformer.h.parameters())
-        vs_hf = f"{tps[name] / tps['HF GPT2LMHeadModel']:.2f}x" if hf is not None else "n/a"
+    # achieved compute; an HF model computes the same function as our lineage it mirrors, hence the same FLOPs.
+    flops = {name: ours[lineage].flops_per_token(s.block_size) for name, (_, _, lineage, _) in models.items()}
+    print("\n| model | params | in blocks | FLOPs/token | tokens/s | GFLOP/s | peer | vs peer | vs peer per FLOP |")
+    print("|---|---:|---:|---:|---:|---:|---|---:|---:|")
+    for name, (model, kind, lineage, peer) in models.items():
+        blocks = sum(p.numel() for p in block_stack(model).parameters())
+        if peer not in tps or peer == name:
+            vs = per_flop = "1.00x" if peer == name else "n/a"
+        else:
+            vs = f"{tps[name] / tps[peer]:.2f}x"
+            per_flop = f"{tps[name] * flops[name] / (tps[peer] * flops[peer]):.2f}x"
         print(f"| {name} | {n_params(model) / 1e6:.2f}M | {blocks / 1e6:.2f}M | {flops[name] / 1e6:.1f}M | "
-              f"{tps[name]:,.0f} | {tps[name] * flops[name] / 1e9:.1f} | {vs_hf} | "
-              f"{tps[name] / tps['ours (gpt2)']:.2f}x |")
-    if hf is None:
-        print("\nHF transformers is not installed (pip install transformers): peer column skipped.")
+              f"{tps[name]:,.0f} | {tps[name] * flops[name] / 1e9:.1f} | {peer} | {vs} | {per_flop} |")
+    if hf is None or hf_l is None:
+        print("\nHF transformers is not installed (pip install transformers): HF peers skipped.")
 
     gen = ours["gpt2"]
     new = args.new_tokens or (8 if args.quick else 128)

@@ -29,12 +29,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from phase1_model.positions import apply_rotary_emb
+from phase1_model.positions import Rotate
 
 
 def causal_mask(T_q: int, T_k: int | None = None, device=None) -> torch.Tensor:
     """Bool (T_q, T_k), True where query i may attend key j. The queries are the LAST T_q of the
-    T_k positions (with a KV cache, earlier keys are already cached): j <= i + (T_k - T_q)."""
+    T_k positions (with a KV cache, earlier keys are already cached): j <= i + (T_k - T_q).
+    CausalSelfAttention builds its masks with this function (see forward)."""
     T_k = T_q if T_k is None else T_k
     # >>> exercise 1.2 causal_mask: ones(T_q, T_k, dtype=bool).tril(diagonal=T_k - T_q)
     return torch.ones(T_q, T_k, dtype=torch.bool, device=device).tril(diagonal=T_k - T_q)
@@ -45,7 +46,8 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
                                  mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """softmax(q k^T / sqrt(d) + mask) v from scratch. q (..., T_q, d), k and v (..., T_k, d),
     mask bool (T_q, T_k) with True = may attend (None = attend everywhere).
-    Returns (output (..., T_q, d), weights (..., T_q, T_k))."""
+    Returns (output (..., T_q, d), weights (..., T_q, T_k)): each row of weights is a probability
+    distribution over the keys, with weight exactly 0 where the mask is False."""
     # >>> exercise 1.2 attention: scores = q @ k^T / sqrt(d); masked_fill(~mask, -inf); softmax(-1); return w @ v, w
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
     if mask is not None:
@@ -94,8 +96,8 @@ class CausalSelfAttention(nn.Module):
         if self.qk_norm:  # parameter-free RMSNorm per head: bounds the attention logits
             q, k = F.rms_norm(q, (self.head_dim,)), F.rms_norm(k, (self.head_dim,))
         if rope is not None:  # RoPE rotates queries and keys only: values carry content, not position
-            cos, sin = rope
-            q, k = apply_rotary_emb(q, cos, sin), apply_rotary_emb(k, cos, sin)
+            cos, sin = (t.to(q.dtype) for t in rope)  # bf16 tables under autocast: no float32 round trip
+            q, k = Rotate.apply(q, cos, sin), Rotate.apply(k, cos, sin)  # apply_rotary_emb, fused backward
         if kv_cache is not None:  # store this step's keys/values, get back all of them so far
             k, v = kv_cache.update(layer_idx, k, v)
         return q, k, v

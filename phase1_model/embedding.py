@@ -31,7 +31,9 @@ class TokenEmbedding(nn.Module):
         self.weight = nn.Parameter(torch.randn(num_embeddings, embedding_dim) * std)
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        """idx: integer tensor of any shape (B, T) -> float tensor idx.shape + (embedding_dim,)."""
+        """idx: integer tensor of any shape (B, T) -> float tensor idx.shape + (embedding_dim,): row idx of
+        self.weight, differentiable with respect to self.weight (the gradient of a row sums over the
+        positions where its token appears, as with nn.Embedding)."""
         if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= self.num_embeddings):
             raise IndexError(f"token ids must be in [0, {self.num_embeddings}); got min {int(idx.min())}, "
                              f"max {int(idx.max())}: is the tokenizer's vocab larger than vocab_size?")

@@ -54,7 +54,11 @@ class KVCache:
 
 def sample_next_token(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
                       top_p: float | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-    """logits (B, V) -> next token ids (B, 1). temperature 0 = greedy; top_k / top_p filter before sampling."""
+    """logits (B, V) -> next token ids (B, 1) int64. temperature 0 = greedy (argmax); otherwise sample from
+    softmax(logits / temperature) after filtering: top_k keeps the k most likely tokens, top_p the
+    smallest set of most likely tokens whose probability reaches top_p (the most likely always stays).
+    Draw with torch.multinomial(..., generator=generator): the generator alone decides the draw, so
+    the same seed gives the same tokens."""
     # >>> exercise 1.5 sample_next_token: t=0: argmax; logits/t; top-k, top-p -> -inf; multinomial(probs, 1, generator)
     if temperature == 0:
         return logits.argmax(dim=-1, keepdim=True)

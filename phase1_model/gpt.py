@@ -32,6 +32,36 @@ from phase1_model.params import count_parameters
 from phase1_model.positions import rope_cache, sinusoidal_embedding
 
 
+class SoftCap(torch.autograd.Function):
+    """logits -> cap * tanh(logits / cap) (Gemma 2; nanochat caps at 15): smooth, and |output| < cap.
+
+    The same maths as `cap * torch.tanh(logits / cap)`, written out because it runs on the largest
+    tensor of the model, (B, T, vocab_size) floats. Autograd would allocate three new tensors of that
+    size forward (divide, tanh, multiply) and run three ops backward. Here the forward works in place
+    on the fresh logits (nothing else reads them: the head's matmul saves its inputs, not its output),
+    and the backward is one fused op, since with t = tanh(z / cap) = y / cap
+        d/dz [cap * tanh(z / cap)] = cap * (1 - t^2) / cap = 1 - t^2,
+    exactly what torch's `tanh_backward(grad, t)` computes (the caps cancel)."""
+
+    @staticmethod
+    def forward(ctx, logits: torch.Tensor, cap: float) -> torch.Tensor:
+        ctx.mark_dirty(logits)  # in place: autograd records that the input was overwritten
+        y = logits.div_(cap).tanh_().mul_(cap)
+        ctx.save_for_backward(y)
+        ctx.cap = cap
+        return y
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (y,) = ctx.saved_tensors
+        return torch.ops.aten.tanh_backward(grad, y / ctx.cap), None
+
+
+def soft_cap(logits: torch.Tensor, cap: float) -> torch.Tensor:
+    """cap * tanh(logits / cap), computed IN PLACE in `logits` (SoftCap): pass a tensor you no longer need."""
+    return SoftCap.apply(logits, cap)
+
+
 class CheckpointError(ValueError):
     """A checkpoint that does not fit the model (wrong config, missing or mis-shaped weights)."""
 
@@ -119,8 +149,11 @@ class GPT(nn.Module):
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, ignore_index: int = -1,
                 kv_cache=None):
         """idx (B, T) token ids -> (logits (B, T, V) float32, loss or None).
-        loss = mean cross-entropy against targets (B, T), skipping positions equal to ignore_index.
-        With a kv_cache, idx holds only the new tokens and positions continue from kv_cache.pos."""
+        Embed, run block i with layer_idx=i, final norm ln_f, lm_head, then .float(); with
+        config.logit_softcap = c, logits -> c * tanh(logits / c). loss = mean cross-entropy against
+        targets (B, T), skipping positions equal to ignore_index; None without targets.
+        With a kv_cache, idx holds only the new tokens and positions continue from kv_cache.pos;
+        after the last block, call kv_cache.advance(T) exactly once (T = idx.size(1))."""
         x, rope = self._embed(idx, kv_cache.pos if kv_cache is not None else 0)
         # >>> exercise 1.5 gpt_forward: blocks; cache.advance; ln_f; lm_head .float(); softcap; cross-entropy
         for i, block in enumerate(self.transformer.h):
@@ -128,9 +161,8 @@ class GPT(nn.Module):
         if kv_cache is not None:
             kv_cache.advance(idx.size(1))
         logits = self.lm_head(self.transformer.ln_f(x)).float()
-        if self.config.logit_softcap:
-            cap = self.config.logit_softcap
-            logits = cap * torch.tanh(logits / cap)
+        if self.config.logit_softcap:  # cap * tanh(logits / cap)
+            logits = soft_cap(logits, self.config.logit_softcap)
         loss = None
         if targets is not None:
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=ignore_index)
@@ -166,7 +198,8 @@ class GPT(nn.Module):
         when untied; a tied wte IS lm_head, a matmul). Each such weight costs 2 FLOPs per token forward
         (multiply + add) and 4 backward (gradients for input and weight). The attention term is
         q @ k^T and weights @ v: 2 * 2 * T * head_dim per head and layer forward, x3 with backward;
-        it counts the full T x T square even though the causal half is masked (PaLM's convention)."""
+        it counts the full T x T square even though the causal half is masked (PaLM's convention).
+        T = seq_len, or block_size when seq_len is None. Returns an int."""
         # >>> exercise 1.5 flops_per_token: N = params - wpe - (wte if untied); 6N + 12 * L * n_head * head_dim * T
         cfg = self.config
         T = cfg.block_size if seq_len is None else seq_len

@@ -26,7 +26,9 @@ import torch.nn.functional as F
 
 def layer_norm(x: torch.Tensor, weight: torch.Tensor | None = None, bias: torch.Tensor | None = None,
                eps: float = 1e-5) -> torch.Tensor:
-    """LayerNorm over the last dimension, from scratch (biased variance, as torch computes it)."""
+    """LayerNorm over the last dimension, from scratch (biased variance, as torch computes it):
+    (x - mean) / sqrt(var + eps), eps inside the square root (a constant vector gives 0, not NaN),
+    then * weight and + bias when given. Equal to F.layer_norm."""
     # >>> exercise 1.3 layer_norm: mean, biased var over dim -1; (x - mean)/sqrt(var + eps); * weight, + bias
     mean = x.mean(dim=-1, keepdim=True)
     var = (x - mean).pow(2).mean(dim=-1, keepdim=True)
@@ -40,7 +42,9 @@ def layer_norm(x: torch.Tensor, weight: torch.Tensor | None = None, bias: torch.
 
 
 def rms_norm(x: torch.Tensor, weight: torch.Tensor | None = None, eps: float = 1e-5) -> torch.Tensor:
-    """RMSNorm over the last dimension, from scratch: x / sqrt(mean(x^2) + eps) (* weight)."""
+    """RMSNorm over the last dimension, from scratch: x / sqrt(mean(x^2) + eps) (* weight).
+    No centring (a constant vector of 5s gives ones); eps inside the square root, so a zero vector
+    gives zeros, not NaN. Equal to F.rms_norm(x, (C,), weight, eps)."""
     # >>> exercise 1.3 rms_norm: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps), then * weight if given
     y = x * torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + eps)
     return y * weight if weight is not None else y

@@ -25,7 +25,11 @@ EMBEDDING_TYPES = (nn.Embedding, TokenEmbedding)
 
 
 def count_parameters(model: nn.Module) -> dict[str, int]:
-    """{'total', 'embedding', 'non_embedding'}: distinct parameters, shared tensors counted once."""
+    """{'total', 'embedding', 'non_embedding'}: distinct parameters, shared tensors counted once.
+
+    A parameter is 'embedding' when it belongs to a module of EMBEDDING_TYPES (nn.Embedding or
+    TokenEmbedding), also when a Linear shares it (a tied head); non_embedding = total - embedding.
+    Works on models built on the meta device (use numel, never the data)."""
     # >>> exercise 1.1 count_parameters: sum numel of model.parameters(); embedding = weights of EMBEDDING_TYPES (by id)
     params = list(model.parameters())
     embedding_ids = {id(p) for m in model.modules() if isinstance(m, EMBEDDING_TYPES) for p in m.parameters()}

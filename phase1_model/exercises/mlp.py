@@ -29,7 +29,8 @@ import torch.nn.functional as F
 
 
 def gelu(x: torch.Tensor, approximate: str = "none") -> torch.Tensor:
-    """GELU from scratch: 'none' = x * Phi(x) with the exact erf; 'tanh' = GPT-2's approximation."""
+    """GELU from scratch: 'none' = x * Phi(x) with the exact erf; 'tanh' = GPT-2's approximation.
+    Elementwise, same shape and dtype as x; equal to F.gelu(x, approximate=approximate)."""
     # >>> exercise 1.3 gelu: exact 0.5x(1 + erf(x/sqrt2)); tanh 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))
     # TODO: exact 0.5x(1 + erf(x/sqrt2)); tanh 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))
     raise NotImplementedError("exercise 1.3 gelu")
@@ -49,11 +50,30 @@ class GELUMLP(nn.Module):
         return self.dropout(self.c_proj(F.gelu(self.c_fc(x), approximate="tanh")))
 
 
+class ReLUSquared(torch.autograd.Function):
+    """relu(x)^2 with its derivative written out: d/dx relu(x)^2 = 2 relu(x) (0 where x <= 0).
+
+    Same maths as `F.relu(x).square()`; autograd would differentiate square as pow (a copy of x, two
+    multiplies) and then relu (a threshold), four passes over the (B, T, 4 n_embd) activation. Saving
+    r = relu(x) gives the whole derivative from r alone, in two."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        r = torch.relu(x)
+        ctx.save_for_backward(r)
+        return r * r
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (r,) = ctx.saved_tensors
+        return torch.mul(grad, r).mul_(2.0)
+
+
 class ReLU2MLP(GELUMLP):
-    """nanochat's MLP: Linear -> relu(.)^2 -> Linear."""
+    """nanochat's MLP: Linear -> relu(.)^2 -> Linear (Primer's squared ReLU, with a fused backward)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.dropout(self.c_proj(F.relu(self.c_fc(x)).square()))
+        return self.dropout(self.c_proj(ReLUSquared.apply(self.c_fc(x))))
 
 
 class SwiGLUMLP(nn.Module):
@@ -66,6 +86,8 @@ class SwiGLUMLP(nn.Module):
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x (..., n_embd) -> (..., n_embd): c_proj(silu(gate) * up), where gate is the FIRST half of
+        c_fc(x)'s channels and up the second; self.dropout is applied to the output (identity in eval)."""
         # >>> exercise 1.3 swiglu: gate, up = self.c_fc(x).chunk(2, -1); dropout(c_proj(F.silu(gate) * up))
         # TODO: gate, up = self.c_fc(x).chunk(2, -1); dropout(c_proj(F.silu(gate) * up))
         raise NotImplementedError("exercise 1.3 swiglu")

@@ -30,7 +30,8 @@ import torch
 
 
 def sinusoidal_embedding(T: int, n_embd: int, base: float = 10000.0) -> torch.Tensor:
-    """(T, n_embd) table: even channels sin(t * w_i), odd channels cos(t * w_i), w_i = base^(-2i/n_embd)."""
+    """(T, n_embd) float32 table: even channels sin(t * w_i), odd channels cos(t * w_i),
+    w_i = base^(-2i/n_embd) for channel pair i (channels 2i and 2i+1)."""
     # >>> exercise 1.4 sinusoidal: w = base**(-arange(0, C, 2)/C); a = outer(t, w); sin a -> 0::2, cos a -> 1::2
     # TODO: w = base**(-arange(0, C, 2)/C); a = outer(t, w); sin a -> 0::2, cos a -> 1::2
     raise NotImplementedError("exercise 1.4 sinusoidal")
@@ -38,7 +39,9 @@ def sinusoidal_embedding(T: int, n_embd: int, base: float = 10000.0) -> torch.Te
 
 
 def rope_cache(T: int, head_dim: int, base: float = 10000.0, device=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos, sin of the angles t * theta_i, each (T, head_dim // 2); theta_i = base^(-2i/head_dim)."""
+    """cos, sin of the angles t * theta_i, each (T, head_dim // 2) and float32 whatever torch's
+    default dtype (the model keeps them as buffers; apply_rotary_emb casts its result to x's dtype);
+    t = 0..T-1, theta_i = base^(-2i/head_dim) for i = 0..head_dim/2 - 1."""
     # >>> exercise 1.4 rope_cache: theta = base**(-arange(0, d, 2)/d); a = outer(arange(T), theta); cos, sin
     # TODO: theta = base**(-arange(0, d, 2)/d); a = outer(arange(T), theta); cos, sin
     raise NotImplementedError("exercise 1.4 rope_cache")
@@ -52,6 +55,23 @@ def apply_rotary_emb(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> t
     # TODO: halves x1, x2; cat([x1*cos - x2*sin, x1*sin + x2*cos], -1).type_as(x)
     raise NotImplementedError("exercise 1.4 apply_rope")
     # <<< exercise 1.4 apply_rope
+
+
+class Rotate(torch.autograd.Function):
+    """apply_rotary_emb with its backward written as what it is. A rotation R is orthogonal, so the
+    gradient of y = R x is R^T grad = R(-angle) grad: apply_rotary_emb(grad, cos, -sin). Autograd would
+    instead differentiate the slices, products and concatenation one by one (zero-filled buffers,
+    extra additions); the model calls `Rotate.apply(x, cos, sin)` on its queries and keys."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(cos, sin)
+        return apply_rotary_emb(x, cos, sin)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        cos, sin = ctx.saved_tensors
+        return apply_rotary_emb(grad, cos, -sin), None, None
 
 
 def apply_rotary_emb_interleaved(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:

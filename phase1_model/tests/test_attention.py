@@ -151,8 +151,37 @@ def test_gqa_equals_full_attention_with_each_kv_head_repeated(impl):
 
 
 @pytest.mark.commit("1.2")
-def test_attention_weights_match_the_softmax_of_the_module(impl):
-    attn = make_attn(impl)
-    w = attn.attention_weights(rand(1, 5, 32))
+@pytest.mark.parametrize("kw", [dict(), dict(n_kv_head=2, qk_norm=True)])
+def test_attention_weights_match_the_softmax_of_the_module(impl, kw):
+    # oracle: softmax(q k^T / sqrt(d)) per head, causal, from the module's own c_attn weights
+    attn = make_attn(impl, **kw)
+    x = rand(1, 5, 32)
+    w = attn.attention_weights(x)
     assert w.shape == (1, 4, 5, 5)
-    torch.testing.assert_close(w.sum(-1), torch.ones(1, 4, 5))
+    q, k, _ = F.linear(x, attn.c_attn.weight, attn.c_attn.bias).split(attn.sizes, dim=-1)
+    n_rep = 4 // attn.n_kv_head
+    for h in range(4):
+        qh, kh = q[0, :, 8 * h:8 * h + 8], k[0, :, 8 * (h // n_rep):8 * (h // n_rep) + 8]
+        if attn.qk_norm:
+            qh, kh = F.rms_norm(qh, (8,)), F.rms_norm(kh, (8,))
+        scores = (qh @ kh.T / 8 ** 0.5).masked_fill(torch.ones(5, 5, dtype=torch.bool).triu(1), float("-inf"))
+        torch.testing.assert_close(w[0, h], scores.softmax(-1))
+
+
+@pytest.mark.commit("1.2", "causal_mask")
+@pytest.mark.parametrize("attention_impl", ["sdpa", "manual"])
+def test_module_is_causal_and_a_chunk_after_a_cached_prefix_equals_the_full_pass(impl, attention_impl):
+    # The module builds its masks with causal_mask: the manual path always, the sdpa path for a chunk
+    # of several new tokens after a cached prefix (bottom-right aligned).
+    from phase1_model.generate import KVCache
+    attn = make_attn(impl, attention_impl=attention_impl).eval()
+    x = rand(1, 9, 32)
+    y = x.clone()
+    y[:, 6:] = rand(1, 3, 32, seed=9)
+    full = attn(x)
+    torch.testing.assert_close(full[:, :6], attn(y)[:, :6])  # the future never leaks into the past
+    cache = KVCache(1, 9)
+    head = attn(x[:, :4], kv_cache=cache)
+    cache.advance(4)
+    tail = attn(x[:, 4:], kv_cache=cache)  # 5 new queries after 4 cached keys
+    torch.testing.assert_close(torch.cat([head, tail], 1), full, atol=1e-5, rtol=1e-5)

@@ -50,3 +50,30 @@ def test_pre_norm_block_output_scales_with_its_input(impl):
     b = block.Block(GPTConfig.from_lineage("llama", n_embd=32, n_head=4))
     x = torch.randn(1, 4, 32) * 100
     assert b(x).std() > 50
+
+
+@pytest.mark.commit("1.3", "block_forward")
+def test_a_stack_of_blocks_with_a_kv_cache_equals_the_full_pass(impl):
+    # Each block must hand its own layer_idx to attention: the cache keeps one slot per layer, and a
+    # block that writes another layer's slot corrupts the keys the next chunk reads.
+    from phase1_model.generate import KVCache
+    from phase1_model.positions import rope_cache
+    block = impl("phase1_model.block")
+    torch.manual_seed(0)
+    cfg = GPTConfig.from_lineage("llama", n_embd=32, n_head=4, n_kv_head=2)
+    blocks = [block.Block(cfg).eval() for _ in range(3)]
+    cos, sin = rope_cache(12, 8)
+    x = torch.randn(1, 12, 32)
+
+    def run(x, t0, cache=None):
+        rope = (cos[t0:t0 + x.size(1)], sin[t0:t0 + x.size(1)])
+        for i, b in enumerate(blocks):
+            x = b(x, rope, cache, i)
+        if cache is not None:
+            cache.advance(x.size(1))
+        return x
+
+    full = run(x, 0)
+    cache = KVCache(3, 12)
+    chunks = [run(x[:, a:b], a, cache) for a, b in ((0, 5), (5, 8), (8, 9), (9, 12))]
+    torch.testing.assert_close(torch.cat(chunks, 1), full, atol=1e-5, rtol=1e-5)

@@ -45,6 +45,22 @@ def test_rms_norm_does_not_centre_the_input(impl):
     torch.testing.assert_close(norms.rms_norm(x), torch.ones(1, 8), atol=1e-5, rtol=0)
 
 
+@pytest.mark.commit("1.3", "rms_norm")
+def test_rms_norm_of_a_zero_vector_is_zero_not_nan(impl):
+    # eps inside the square root keeps 0 / sqrt(0) from happening (Zhang & Sennrich eq. 4)
+    norms = impl("phase1_model.norms")
+    x = torch.zeros(2, 8)
+    torch.testing.assert_close(norms.rms_norm(x, None, 1e-5), F.rms_norm(x, (8,), None, 1e-5))
+    assert not torch.isnan(norms.rms_norm(x, torch.ones(8))).any(), "add eps under the square root"
+
+
+@pytest.mark.commit("1.3", "layer_norm")
+def test_layer_norm_of_a_constant_vector_is_the_bias_not_nan(impl):
+    norms = impl("phase1_model.norms")
+    x, b = torch.full((2, 8), 3.0), rand(8, seed=4)
+    torch.testing.assert_close(norms.layer_norm(x, torch.ones(8), b), F.layer_norm(x, (8,), torch.ones(8), b))
+
+
 @pytest.mark.commit("1.3")
 def test_norm_modules_match_torch_modules_and_parameter_free_rmsnorm_has_no_parameters():
     from phase1_model.norms import LayerNorm, RMSNorm

@@ -29,7 +29,10 @@ def test_sinusoidal_table_matches_vaswani_closed_form(impl):
 def test_rope_cache_holds_cos_and_sin_of_position_times_frequency(impl):
     positions = impl("phase1_model.positions")
     cos, sin = positions.rope_cache(5, 8, base=100.0)
-    assert cos.shape == sin.shape == (5, 4) and cos.dtype == torch.float32
+    assert cos.shape == (5, 4) and sin.shape == (5, 4), \
+        f"cos and sin must be (T, head_dim // 2) = (5, 4); got {tuple(cos.shape)} and {tuple(sin.shape)}"
+    assert cos.dtype == sin.dtype == torch.float32, \
+        f"rope_cache must return float32 tables (got {cos.dtype}): build the angles with dtype=torch.float32"
     for t in range(5):
         for i in range(4):
             theta = 100.0 ** (-2 * i / 8)
@@ -76,13 +79,27 @@ def test_rope_scores_depend_only_on_the_relative_offset(impl, m, n, shift, seed)
     assert score(m + shift, n + shift) == pytest.approx(score(m, n), abs=1e-4)  # float32 angles
 
 
-@pytest.mark.commit("1.4")
-def test_attention_with_rope_is_invariant_to_shifting_every_position(impl):
+@pytest.mark.commit("1.4", "apply_rope")
+def test_attention_with_rope_is_invariant_to_shifting_every_position(impl, monkeypatch):
     # Scores depend on offsets only and values carry no position, so the same tokens at positions
     # 10..15 instead of 0..5 give the same outputs. (Rotating v as well would break this.)
     attention = impl("phase1_model.attention")
+    # the module rotates q and k with positions.Rotate, which calls positions.apply_rotary_emb: yours here
+    monkeypatch.setattr("phase1_model.positions.apply_rotary_emb", impl("phase1_model.positions").apply_rotary_emb)
     torch.manual_seed(0)
     attn = attention.CausalSelfAttention(GPTConfig.from_lineage("llama", n_embd=32, n_head=4))
     cos, sin = rope_cache(32, 8)
     x = torch.randn(2, 6, 32)
     torch.testing.assert_close(attn(x, (cos[:6], sin[:6])), attn(x, (cos[10:16], sin[10:16])), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.commit("1.4")
+def test_rotate_backward_is_the_rotation_by_the_opposite_angle():
+    from phase1_model.positions import Rotate, apply_rotary_emb
+    cos, sin = (t.double() for t in rope_cache(6, 8))
+    x = torch.randn(2, 3, 6, 8, dtype=torch.float64, requires_grad=True)
+    torch.autograd.gradcheck(lambda t: Rotate.apply(t, cos, sin), (x,))  # against finite differences
+    g = torch.randn(2, 3, 6, 8, dtype=torch.float64)
+    ours, = torch.autograd.grad(Rotate.apply(x, cos, sin), x, g)
+    plain, = torch.autograd.grad(apply_rotary_emb(x, cos, sin), x, g)
+    torch.testing.assert_close(ours, plain)
