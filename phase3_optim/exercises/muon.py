@@ -54,7 +54,17 @@ def default_ns_dtype(device: torch.device) -> torch.dtype:
 def newton_schulz(G: torch.Tensor, steps: int = 5, coefficients: tuple[float, float, float] = NS_COEFFICIENTS,
                   eps: float = 1e-7, dtype: torch.dtype | None = None) -> torch.Tensor:
     """Approximately orthogonalize G (..., m, n): return ~U V^T of its SVD, in `dtype` (default: G's).
-    Works on a batch of same-shape matrices at once (leading dims)."""
+
+    Contract (tested):
+    - output: same shape as G, dtype `dtype` (or G's dtype when None); a batch (leading dims) is the same
+      as each matrix on its own;
+    - value: `steps` quintic steps X <- a X + (b A + c A^2) X, A = X X^T, with (a, b, c) = `coefficients`,
+      starting from X = G / ||G||_F (Frobenius norm over the last two dims; `eps` only keeps a zero
+      matrix from dividing by zero). In float64 it must equal the closed form U p^(steps)(S / ||G||_F) V^T,
+      p(s) = a s + b s^3 + c s^5, to 1e-9: any op order passes (addmm or b*A + c*A@A, ...);
+    - cost: for a tall G (m > n) work on its transpose, so the Gram matrix is the small (n, n) one; no
+      intermediate may have more than m * n entries per matrix;
+    - a G with fewer than 2 dims raises ValueError."""
     if G.ndim < 2:
         raise ValueError(f"newton_schulz needs a matrix (or a batch of them), got shape {tuple(G.shape)}")
     # >>> exercise 3.2 newton_schulz: transpose tall G; normalise by the Frobenius norm; repeat X = aX + (bA + cA^2)X with A = X X^T; transpose back
@@ -76,7 +86,11 @@ def adjusted_lr(lr: float, shape: torch.Size, adjust_lr_fn: str) -> float:
 
 
 def muon_momentum(grad: torch.Tensor, buf: torch.Tensor, momentum: float, nesterov: bool) -> torch.Tensor:
-    """Update the momentum buffer in place (an EMA of gradients) and return the direction to orthogonalize."""
+    """Update the momentum buffer in place (an EMA of gradients) and return the direction to orthogonalize.
+
+    buf <- momentum * buf + (1 - momentum) * grad, in place (the same tensor object keeps the state).
+    Returns buf itself without Nesterov; with Nesterov a NEW tensor (1 - momentum) * grad + momentum * buf
+    (the new buf). `grad` is never modified."""
     # >>> exercise 3.2 muon_momentum: buf moves toward grad by (1 - momentum); Nesterov returns grad moved toward buf, else buf itself
     # TODO: buf moves toward grad by (1 - momentum); Nesterov returns grad moved toward buf, else buf itself
     raise NotImplementedError("exercise 3.2 muon_momentum")
