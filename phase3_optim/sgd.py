@@ -28,6 +28,10 @@ class GroupStepOptimizer(torch.optim.Optimizer):
     def group_step(self, group: dict) -> None:
         raise NotImplementedError
 
+    def describe(self) -> str:
+        """Which optimizer and update path runs, for a trainer's log line (Adam and Muon say more)."""
+        return f"{type(self).__name__} (ours)"
+
     @torch.no_grad()
     def step(self, closure=None):
         loss = None

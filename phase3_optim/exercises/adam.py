@@ -32,32 +32,54 @@ from __future__ import annotations
 
 import torch
 
+from phase3_optim.fused import adam_fused, resolve_fused
 from phase3_optim.sgd import GroupStepOptimizer
 
 
 class Adam(GroupStepOptimizer):
-    """Adam; `decoupled=True` (or the `AdamW` class) applies weight decay the AdamW way."""
+    """Adam; `decoupled=True` (or the `AdamW` class) applies weight decay the AdamW way.
+
+    The path a step takes: fused=True (our update compiled into one kernel per tensor, fused.py),
+    fused=None (fused where this device can compile, else foreach), fused=False (the default, readable:
+    foreach=True one torch._foreach_* call per stage, foreach=False a loop of adam_update,
+    foreach=None foreach when all tensors share a device). `describe()` says which one runs."""
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, decoupled: bool = False, foreach: bool | None = None):
+                 weight_decay: float = 0.0, decoupled: bool = False, foreach: bool | None = None,
+                 fused: bool | None = False):
         if lr < 0 or eps < 0 or weight_decay < 0:
             raise ValueError(f"{type(self).__name__}: lr={lr}, eps={eps}, weight_decay={weight_decay} must be >= 0")
         if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
             raise ValueError(f"{type(self).__name__}: betas={betas} must each be in [0, 1), e.g. (0.9, 0.95)")
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, decoupled=decoupled,
-                        foreach=foreach)
+                        foreach=foreach, fused=fused)
         super().__init__(params, defaults)
 
     def group_step(self, group: dict) -> None:
         adam_group_step(group, self.state)
+
+    def describe(self) -> str:
+        """The update path, for a trainer's log line: e.g. 'AdamW (ours, fused: torch.compile)'."""
+        return f"{type(self).__name__} (ours, {', '.join(sorted({adam_path(g) for g in self.param_groups}))})"
 
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter 2019). Default wd 0.01 as torch.optim.AdamW."""
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.01, foreach: bool | None = None):
-        super().__init__(params, lr, betas, eps, weight_decay, decoupled=True, foreach=foreach)
+                 weight_decay: float = 0.01, foreach: bool | None = None, fused: bool | None = False):
+        super().__init__(params, lr, betas, eps, weight_decay, decoupled=True, foreach=foreach, fused=fused)
+
+
+def adam_path(group: dict) -> str:
+    """Which update path a group takes on its parameters' device: 'fused: torch.compile', 'foreach' or 'per-tensor'."""
+    device = group["params"][0].device if group["params"] else torch.device("cpu")
+    if resolve_fused(group.get("fused", False), device):
+        return "fused: torch.compile"
+    foreach = group.get("foreach")
+    if foreach is None:
+        foreach = len({p.device for p in group["params"]}) <= 1
+    return "foreach" if foreach else "per-tensor"
 
 
 def adam_group_step(group: dict, state: dict) -> None:
@@ -84,6 +106,10 @@ def adam_group_step(group: dict, state: dict) -> None:
     beta1, beta2 = group["betas"]
     hp = dict(lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
               decoupled=group["decoupled"])
+    if (resolve_fused(group.get("fused", False), params[0].device) and len(set(steps)) == 1
+            and len({(p.device, p.dtype) for p in params}) == 1
+            and adam_fused(params, grads, exp_avgs, exp_avg_sqs, steps[0], **hp)):
+        return  # compiled (fused.py); a group whose tensors differ in device, dtype or t takes the paths below
     foreach = group.get("foreach")
     if foreach is None:  # default like torch: the fast path whenever everything is on one device
         foreach = len({p.device for p in params}) == 1
