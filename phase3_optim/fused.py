@@ -37,7 +37,7 @@ FUSED_ENV = "MNC_FUSED"
 _broken: set[str] = set()  # device types where compiling failed once: fall back, warn once
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def can_compile(device_type: str) -> bool:
     """Whether torch.compile can generate fused kernels here: Triton on CUDA, a C++ compiler on CPU."""
     if device_type == "cuda":
@@ -58,7 +58,7 @@ def resolve_fused(fused: bool | None, device: torch.device) -> bool:
     return bool(fused)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiled(fn):
     """torch.compile(fn) for optimizer steps: one whole graph (fullgraph), static shapes (the fastest kernels;
     one compilation per group's list of shapes, reused every step)."""

@@ -196,7 +196,8 @@ class MuonAdamW(GroupStepOptimizer):
             adam_group_step(group, self.state)
 
     def describe(self) -> str:
-        """For a trainer's log line, e.g. 'Muon+AdamW (ours; Muon: NS float32 compiled; AdamW: fused: torch.compile)'."""
+        """For a trainer's log line, e.g.
+        'Muon+AdamW (ours; Muon: NS float32 compiled; AdamW: fused: torch.compile)'."""
         muon = sorted({muon_path(g) for g in self.param_groups if g["use_muon"]})
         adamw = sorted({adam_path(g) for g in self.param_groups if not g["use_muon"]})
         return f"Muon+AdamW (ours; Muon: {', '.join(muon)}; AdamW: {', '.join(adamw) or 'no groups'})"
