@@ -7,6 +7,10 @@ import pytest
 # One intra-op thread per test process (and per spawned rank): tiny tensors gain nothing from a
 # second thread, and on a shared 2-core box the spinning threads made tiny steps ~50x slower.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The optimizers' fused path (phase3_optim/fused.py) compiles with torch.compile: seconds per new process
+# and graph, paid again by every trainer test. Tests take the readable path by default; the fused path has
+# its own equality tests (phase3_optim/tests/test_fused.py), which ask for it explicitly.
+os.environ.setdefault("MNC_FUSED", "0")
 
 
 @pytest.fixture(autouse=True)

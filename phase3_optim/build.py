@@ -25,18 +25,23 @@ OPTIMIZERS = ("adamw", "adam", "sgd", "muon")
 def build_optimizer(model: nn.Module, name: str, lr: float, weight_decay: float,
                     betas: tuple[float, float] = (0.9, 0.95), eps: float = 1e-8, *,
                     lr_scales: dict[str, float] | None = None, foreach: bool | None = None,
+                    fused: bool | None = None,
                     momentum: float | None = None, muon_lr: float | None = None,
                     adjust_lr_fn: str = "match_rms_adamw", ns_dtype=None, ns_steps: int = 5):
     """An optimizer for `model` by name: adamw | adam | sgd | muon (see the module docstring).
 
     lr_scales: per-kind lr multipliers ({"embedding": 10.0}); momentum: SGD's (default 0.9) or
-    Muon's (default 0.95); muon_lr: Muon's lr (default: lr, right for "match_rms_adamw")."""
+    Muon's (default 0.95); muon_lr: Muon's lr (default: lr, right for "match_rms_adamw").
+    fused: None (default) = the fastest correct path on the model's device: our AdamW update and Muon's
+    Newton-Schulz compiled by torch.compile where the device can (fused.py; MNC_FUSED=0 turns it off),
+    else the foreach path; True/False force it. `optimizer.describe()` names the path taken."""
     name = name.lower()
     groups = param_groups(model, weight_decay, lr, lr_scales)
     if name == "adamw":
-        return AdamW(groups, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach)
+        return AdamW(groups, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, fused=fused)
     if name == "adam":  # plain Adam: no decay at all (L2-through-the-gradient is what AdamW fixes)
-        return Adam([{**g, "weight_decay": 0.0} for g in groups], lr=lr, betas=betas, eps=eps, foreach=foreach)
+        return Adam([{**g, "weight_decay": 0.0} for g in groups], lr=lr, betas=betas, eps=eps, foreach=foreach,
+                    fused=fused)
     if name == "sgd":
         return SGD(groups, lr=lr, momentum=0.9 if momentum is None else momentum, weight_decay=weight_decay)
     if name == "muon":
@@ -47,8 +52,10 @@ def build_optimizer(model: nn.Module, name: str, lr: float, weight_decay: float,
                 scale = g["lr_scale"] * (muon_lr / lr if muon_lr else 1.0)
                 muon_groups.append({**g, "use_muon": True, "lr": lr * scale, "lr_scale": scale,
                                     "momentum": MUON_DEFAULTS["momentum"] if momentum is None else momentum,
-                                    "adjust_lr_fn": adjust_lr_fn, "ns_dtype": ns_dtype, "ns_steps": ns_steps})
+                                    "adjust_lr_fn": adjust_lr_fn, "ns_dtype": ns_dtype, "ns_steps": ns_steps,
+                                    "fused": fused})
             else:
-                muon_groups.append({**g, "use_muon": False, "betas": tuple(betas), "eps": eps, "foreach": foreach})
+                muon_groups.append({**g, "use_muon": False, "betas": tuple(betas), "eps": eps, "foreach": foreach,
+                                    "fused": fused})
         return MuonAdamW(muon_groups)
     raise ValueError(f"unknown optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}")

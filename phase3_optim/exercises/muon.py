@@ -39,7 +39,8 @@ import math
 
 import torch
 
-from phase3_optim.adam import adam_group_step
+from phase3_optim.adam import adam_group_step, adam_path
+from phase3_optim.fused import call_compiled, resolve_fused
 from phase3_optim.sgd import GroupStepOptimizer
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)  # Jordan et al. 2024; the same as torch.optim.Muon
@@ -54,7 +55,17 @@ def default_ns_dtype(device: torch.device) -> torch.dtype:
 def newton_schulz(G: torch.Tensor, steps: int = 5, coefficients: tuple[float, float, float] = NS_COEFFICIENTS,
                   eps: float = 1e-7, dtype: torch.dtype | None = None) -> torch.Tensor:
     """Approximately orthogonalize G (..., m, n): return ~U V^T of its SVD, in `dtype` (default: G's).
-    Works on a batch of same-shape matrices at once (leading dims)."""
+
+    Contract (tested):
+    - output: same shape as G, dtype `dtype` (or G's dtype when None); a batch (leading dims) is the same
+      as each matrix on its own;
+    - value: `steps` quintic steps X <- a X + (b A + c A^2) X, A = X X^T, with (a, b, c) = `coefficients`,
+      starting from X = G / ||G||_F (Frobenius norm over the last two dims; `eps` only keeps a zero
+      matrix from dividing by zero). In float64 it must equal the closed form U p^(steps)(S / ||G||_F) V^T,
+      p(s) = a s + b s^3 + c s^5, to 1e-9: any op order passes (addmm or b*A + c*A@A, ...);
+    - cost: for a tall G (m > n) work on its transpose, so the Gram matrix is the small (n, n) one; no
+      intermediate may have more than m * n entries per matrix;
+    - a G with fewer than 2 dims raises ValueError."""
     if G.ndim < 2:
         raise ValueError(f"newton_schulz needs a matrix (or a batch of them), got shape {tuple(G.shape)}")
     # >>> exercise 3.2 newton_schulz: transpose tall G; normalise by the Frobenius norm; repeat X = aX + (bA + cA^2)X with A = X X^T; transpose back
@@ -76,7 +87,11 @@ def adjusted_lr(lr: float, shape: torch.Size, adjust_lr_fn: str) -> float:
 
 
 def muon_momentum(grad: torch.Tensor, buf: torch.Tensor, momentum: float, nesterov: bool) -> torch.Tensor:
-    """Update the momentum buffer in place (an EMA of gradients) and return the direction to orthogonalize."""
+    """Update the momentum buffer in place (an EMA of gradients) and return the direction to orthogonalize.
+
+    buf <- momentum * buf + (1 - momentum) * grad, in place (the same tensor object keeps the state).
+    Returns buf itself without Nesterov; with Nesterov a NEW tensor (1 - momentum) * grad + momentum * buf
+    (the new buf). `grad` is never modified."""
     # >>> exercise 3.2 muon_momentum: buf moves toward grad by (1 - momentum); Nesterov returns grad moved toward buf, else buf itself
     # TODO: buf moves toward grad by (1 - momentum); Nesterov returns grad moved toward buf, else buf itself
     raise NotImplementedError("exercise 3.2 muon_momentum")
@@ -90,6 +105,16 @@ def muon_group_step(group: dict, state: dict) -> None:
     if not params:
         return
     dtype = group.get("ns_dtype") or default_ns_dtype(params[0].device)
+    fused = resolve_fused(group.get("fused", False), params[0].device)
+    ns_args = (group["ns_steps"], tuple(group["ns_coefficients"]), group["eps"], dtype)
+
+    def orthogonalize(G: torch.Tensor) -> torch.Tensor:
+        if fused:  # the same newton_schulz, compiled (fused.py): elementwise work fused into the matmuls' loops
+            ok, out = call_compiled(newton_schulz, G, *ns_args)
+            if ok:
+                return out
+        return newton_schulz(G, *ns_args)
+
     updates = []
     for p in params:
         if p.grad.ndim != 2:
@@ -107,10 +132,9 @@ def muon_group_step(group: dict, state: dict) -> None:
     for idx in buckets.values():
         if len(idx) == 1 or not group.get("batched", True):
             for i in idx:
-                ortho[i] = newton_schulz(updates[i], group["ns_steps"], group["ns_coefficients"], group["eps"], dtype)
+                ortho[i] = orthogonalize(updates[i])
         else:
-            out = newton_schulz(torch.stack([updates[i] for i in idx]), group["ns_steps"], group["ns_coefficients"],
-                                group["eps"], dtype)
+            out = orthogonalize(torch.stack([updates[i] for i in idx]))
             for j, i in enumerate(idx):
                 ortho[i] = out[j]
     lr, wd = group["lr"], group["weight_decay"]
@@ -121,7 +145,16 @@ def muon_group_step(group: dict, state: dict) -> None:
 
 
 MUON_DEFAULTS = dict(lr=0.02, momentum=0.95, nesterov=True, weight_decay=0.0, ns_steps=5,
-                     ns_coefficients=NS_COEFFICIENTS, eps=1e-7, adjust_lr_fn="original", ns_dtype=None, batched=True)
+                     ns_coefficients=NS_COEFFICIENTS, eps=1e-7, adjust_lr_fn="original", ns_dtype=None, batched=True,
+                     fused=False)
+
+
+def muon_path(group: dict) -> str:
+    """How a Muon group runs on its parameters' device: NS dtype, compiled or not."""
+    device = group["params"][0].device if group["params"] else torch.device("cpu")
+    dtype = group.get("ns_dtype") or default_ns_dtype(device)
+    compiled = "compiled" if resolve_fused(group.get("fused", False), device) else "eager"
+    return f"NS {str(dtype).replace('torch.', '')} {compiled}"
 
 
 class Muon(GroupStepOptimizer):
@@ -136,6 +169,9 @@ class Muon(GroupStepOptimizer):
     def group_step(self, group: dict) -> None:
         muon_group_step(group, self.state)
 
+    def describe(self) -> str:
+        return f"Muon (ours, {', '.join(sorted({muon_path(g) for g in self.param_groups}))})"
+
 
 class MuonAdamW(GroupStepOptimizer):
     """One optimizer, two update rules: groups with use_muon=True get Muon, the others AdamW.
@@ -146,7 +182,7 @@ class MuonAdamW(GroupStepOptimizer):
     def __init__(self, groups: list[dict]):
         if not any(g.get("use_muon") for g in groups):
             raise ValueError("MuonAdamW got no group with use_muon=True: the model has no hidden matrices?")
-        adamw = dict(betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0, decoupled=True, foreach=None)
+        adamw = dict(betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0, decoupled=True, foreach=None, fused=False)
         filled = []
         for g in groups:
             base = {**MUON_DEFAULTS, "use_muon": True} if g.get("use_muon") else {**adamw, "use_muon": False}
@@ -158,3 +194,10 @@ class MuonAdamW(GroupStepOptimizer):
             muon_group_step(group, self.state)
         else:
             adam_group_step(group, self.state)
+
+    def describe(self) -> str:
+        """For a trainer's log line, e.g.
+        'Muon+AdamW (ours; Muon: NS float32 compiled; AdamW: fused: torch.compile)'."""
+        muon = sorted({muon_path(g) for g in self.param_groups if g["use_muon"]})
+        adamw = sorted({adam_path(g) for g in self.param_groups if not g["use_muon"]})
+        return f"Muon+AdamW (ours; Muon: {', '.join(muon)}; AdamW: {', '.join(adamw) or 'no groups'})"

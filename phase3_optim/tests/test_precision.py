@@ -13,7 +13,10 @@ SCRIPT = [1.0, 2.0, math.inf, 0.5, 1.0, 1.0, 1.0, math.nan, 1e35, 1.0, 1.0, 1.0,
 def run_script(scaler, script=SCRIPT):
     """Train one weight vector with SGD through `scaler`; record (scale, weights, skipped) per iteration."""
     p = torch.nn.Parameter(torch.ones(4))
-    opt = torch.optim.SGD([p], lr=0.1)
+    return run_script_on(scaler, p, torch.optim.SGD([p], lr=0.1), script)
+
+
+def run_script_on(scaler, p, opt, script):
     trace = []
     for k in script:
         opt.zero_grad()
@@ -39,12 +42,40 @@ def test_loss_scaler_behaves_like_grad_scaler_on_a_scripted_overflow_sequence(im
     assert sum(skip for _, _, skip in ours) == 4
 
 
+def grad_scaler_trace(scaler, script=SCRIPT):
+    """(scale, growth tracker) after each iteration of the script, for LossScaler or torch.amp.GradScaler."""
+    p = torch.nn.Parameter(torch.ones(4))
+    opt = torch.optim.SGD([p], lr=0.1)
+    out = []
+    for k in script:
+        opt.zero_grad()
+        scaler.scale((p * torch.tensor([k, 1.0, -1.0, 0.5])).sum()).backward()
+        scaler.step(opt)
+        scaler.update()
+        tracker = scaler.growth_tracker if hasattr(scaler, "growth_tracker") else scaler._get_growth_tracker()
+        out.append((scaler.get_scale(), int(tracker)))
+    return out
+
+
+@pytest.mark.commit("3.3", "update_scale")
+@pytest.mark.parametrize("growth_interval", [1, 2, 3])
+def test_scale_and_growth_tracker_follow_grad_scaler_step_by_step(impl, growth_interval):
+    """Back off and restart the count on an overflow; grow and restart the count after growth_interval clean
+    iterations (interval 1: grow after every clean one). torch.amp.GradScaler is the oracle."""
+    precision = impl("phase3_optim.precision")
+    kw = dict(init_scale=2.0 ** 10, growth_factor=2.0, backoff_factor=0.5, growth_interval=growth_interval)
+    ours = grad_scaler_trace(precision.LossScaler(**kw))
+    ref = grad_scaler_trace(torch.amp.GradScaler("cpu", **kw))
+    for i, (a, b) in enumerate(zip(ours, ref)):
+        assert a == b, f"iteration {i} (grad x{SCRIPT[i]}): (scale, growth_tracker) = {a}, GradScaler {b}"
+
+
 @pytest.mark.commit("3.3", "update_scale")
 def test_scale_halves_on_overflow_and_doubles_after_growth_interval_clean_steps(impl):
     precision = impl("phase3_optim.precision")
     scaler = precision.LossScaler(init_scale=1024.0, growth_interval=2)
-    scales = [s for s, _, _ in run_script(scaler, [1.0, 1.0, math.inf, 1.0, math.inf, 1.0, 1.0])]
-    assert scales == [1024.0, 2048.0, 1024.0, 1024.0, 512.0, 512.0, 1024.0]
+    scales = [s for s, _, _ in run_script(scaler, [1.0, 1.0, math.inf, 1.0, math.inf, 1.0, 1.0, 1.0, 1.0])]
+    assert scales == [1024.0, 2048.0, 1024.0, 1024.0, 512.0, 512.0, 1024.0, 1024.0, 2048.0]
 
 
 @pytest.mark.commit("3.3", "unscale")
@@ -59,6 +90,64 @@ def test_unscale_divides_gradients_by_the_scale_and_reports_overflow(impl):
     scaler.update()
     p.grad = torch.tensor([8.0, math.inf])
     assert scaler.unscale_(opt) is True
+
+
+@pytest.mark.commit("3.3", "unscale")
+@pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan, None])
+@pytest.mark.parametrize("where", [0, 2])
+def test_unscale_grads_returns_a_tensor_flag_and_unscales_every_gradient(impl, bad, where):
+    precision = impl("phase3_optim.precision")
+    grads = [torch.full((3,), 4.0), torch.full((2, 2), -8.0), torch.tensor([2.0])]
+    if bad is not None:
+        grads[where][0] = bad
+    expected = [g.clone() * 0.25 for g in grads]
+    found = precision.unscale_grads(grads, 0.25)
+    assert isinstance(found, torch.Tensor) and found.dim() == 0 and found.dtype == torch.float32, \
+        "return a 0-d float32 tensor (no host sync), not a Python bool"
+    assert found.item() == (0.0 if bad is None else 1.0)
+    for g, e in zip(grads, expected):
+        assert torch.equal(g, e) or (bad is not None and torch.allclose(g, e, equal_nan=True))
+
+
+@pytest.mark.commit("3.3")
+def test_reduce_found_inf_is_called_once_per_step_and_its_answer_is_obeyed():
+    """A found-inf hook (what data parallelism installs: an all-reduce MAX) gets this rank's flag once per
+    step, and the scaler skips when the *global* answer says so, even if this rank saw no overflow."""
+    from phase3_optim.precision import LossScaler
+    calls = []
+
+    def other_rank_overflowed(found):  # pretend another rank saw an inf on iteration 1
+        calls.append(float(found))
+        return torch.ones_like(found) if len(calls) == 2 else found
+
+    scaler = LossScaler(init_scale=4.0, growth_interval=100, reduce_found_inf=other_rank_overflowed)
+    trace = run_script(scaler, [1.0, 1.0, 1.0])
+    assert calls == [0.0, 0.0, 0.0], "one call per step, with the local (clean) flag"
+    assert [skip for _, _, skip in trace] == [False, True, False]
+    assert [s for s, _, _ in trace] == [4.0, 2.0, 2.0]
+
+
+@pytest.mark.commit("3.3")
+def test_a_resumed_scaler_continues_exactly():
+    """state_dict after 8 iterations of the script, loaded into a fresh scaler (with other settings), then
+    8 more: the same scales, skips and weights as one uninterrupted run."""
+    import copy
+
+    from phase3_optim.precision import LossScaler
+    kw = dict(init_scale=2.0 ** 16, growth_interval=3)
+    whole = run_script(LossScaler(**kw))
+    first = LossScaler(**kw)
+    p = torch.nn.Parameter(torch.ones(4))
+    opt = torch.optim.SGD([p], lr=0.1)
+    head = run_script_on(first, p, opt, SCRIPT[:8])
+    state = copy.deepcopy(first.state_dict())  # as if through torch.save / torch.load
+    resumed = LossScaler(init_scale=1.0, growth_interval=2000)
+    resumed.load_state_dict(state)
+    tail = run_script_on(resumed, p, opt, SCRIPT[8:])
+    for i, ((s1, p1, k1), (s2, p2, k2)) in enumerate(zip(whole, head + tail)):
+        assert (s1, k1) == (s2, k2) and torch.equal(p1, p2), f"iteration {i} differs after resuming"
+    with pytest.raises(ValueError, match="state_dict"):
+        resumed.load_state_dict({"step": 3})
 
 
 @pytest.mark.commit("3.3")
