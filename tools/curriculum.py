@@ -71,5 +71,18 @@ COMMITS = {c.id: c for c in [
 ]}
 
 
+# The learner's runner (tools/runner.py) gives each exercise's tests one child process and this
+# many seconds of wall clock for all of them, start-up included; then it kills the child. Most
+# exercises need a few seconds on the reference; the ones listed run training loops, several
+# processes or long property tests. Measured on a loaded 2-core box, about 3x the reference's time.
+DEFAULT_TIME_LIMIT = 30.0
+TIME_LIMITS: dict[str, float] = {}
+
+
+def time_limit(key: str) -> float:
+    """Seconds the runner allows exercise `key` ('0.2 merge') before it stops it."""
+    return TIME_LIMITS.get(key, DEFAULT_TIME_LIMIT)
+
+
 def commit_info(commit_id: str) -> Commit:
     return COMMITS.get(commit_id, Commit(commit_id, f"Commit {commit_id}"))

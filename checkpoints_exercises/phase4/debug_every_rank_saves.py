@@ -7,6 +7,7 @@ that was still being written. Find the bug; which test catches it?
 
 TARGET = "phase4_distributed.dist"
 COMMIT = "4.1"
+EXERCISE = "average_gradients"
 
 
 def save_on_rank0(obj, path):

@@ -8,6 +8,7 @@ which test catches it?
 
 TARGET = "phase4_distributed.ddp"
 COMMIT = "4.2"
+EXERCISE = "accumulate_gradients"
 
 
 def accumulate_gradients(model, micro_batches, loss_fn=None):

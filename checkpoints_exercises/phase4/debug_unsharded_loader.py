@@ -7,6 +7,7 @@ overfits as if the data set were 4x smaller. Find the bug; which test catches it
 
 TARGET = "phase4_distributed.dist"
 COMMIT = "4.1"
+EXERCISE = "average_gradients"
 
 
 def rank_loader(data, batch_size, block_size, ctx=None, **kwargs):
