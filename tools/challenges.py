@@ -12,7 +12,7 @@ An alternative `alt_<name>.py` has the same header and a CORRECT implementation
 written differently from the reference.
 
 Both run the learner-mode selection of EXERCISE (its exercise tests minus
-`reference_only`, not slow) with `--challenge FILE`, which makes `impl(TARGET)`
+`reference_only`; challenges only the fast ones) with `--challenge FILE`, which makes `impl(TARGET)`
 return a copy of TARGET with the file's definitions. Verdicts:
 
 - a challenge is *caught* only when a test FAILS on an assertion (or on its
@@ -110,7 +110,9 @@ def run_pytest(ch: Challenge, root: Path = REPO_ROOT, timeout: float = 60.0,
     """Run the learner-mode tests of the file's exercise against it; the JSON events."""
     with tempfile.TemporaryDirectory(prefix="mnc-challenge-") as tmp:
         report = Path(tmp) / "events.jsonl"
-        cmd = [sys.executable, "-m", "pytest", "-q", "-m", "not slow", "-p", "no:cacheprovider",
+        # Challenges: the fast tests must catch a bug. Alternatives: every learner check, slow included.
+        slow = ["-m", "not slow"] if ch.kind == "debug" else []
+        cmd = [sys.executable, "-m", "pytest", "-q", *slow, "-p", "no:cacheprovider",
                "-p", "tools.pytest_plugin", "--rootdir", str(root), "--impl=reference", "--learner-tests",
                f"--challenge={ch.path}", f"--commit={ch.commit}:{ch.exercise}", f"--mnc-timeout={timeout:g}",
                f"--mnc-report={report}"]

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None, backup_dir: Path = BACKUP_DIR) -> int:
     listing = [(f, b) for f in files for b in backups_of(f, backup_dir)]
     if not listing:
         print(f"No backups of {', '.join(_show(f) for f in files)} in {_show(backup_dir)}.")
-        return 1
+        return 0 if args.list else 1
     for i, (_, b) in enumerate(listing, 1):
         print(f"  {i:3d}  {b.name}")
     if args.list:

@@ -40,9 +40,10 @@ GIB = 1 << 30
 
 def memory_cap() -> int:
     """Bytes of address space a child may map (env MNC_MEMORY_GB; 0 turns the cap off)."""
-    # torch's CPU build maps ~0.7 GB on import; the heaviest exercise tests (forked gloo ranks,
-    # 1000-step optimizer runs) peaked under 2 GB of address space here. 6 GB leaves room for
-    # that and still stops a runaway list long before a laptop starts swapping.
+    # torch's CPU build maps ~0.6 GB on import; every exercise's tests on the reference peaked at
+    # 0.61-0.83 GB of address space (measured with `python -m tools.progress all --impl reference
+    # --times`). 6 GB leaves room for a clumsy but correct solution (a float64 copy, a Python list
+    # of tensors) and still stops a runaway list long before a laptop starts swapping.
     return int(float(os.environ.get("MNC_MEMORY_GB", "6")) * GIB)
 
 

@@ -115,3 +115,11 @@ def test_the_time_limit_holds_even_when_the_child_ignores_signals(tmp_path):
                           env=env_for(root, COLUMNS="400"))
     assert proc.returncode == 1 and "no result within 3 s" in proc.stdout, proc.stdout + proc.stderr
     assert time.monotonic() - started < 60
+
+
+def test_every_time_limit_names_a_real_exercise():
+    from tools.curriculum import TIME_LIMITS, time_limit
+    from tools.exercises import find_exercises
+    keys = {ex.key for ex in find_exercises()}
+    assert set(TIME_LIMITS) <= keys, f"tools/curriculum.py TIME_LIMITS names no exercise: {set(TIME_LIMITS) - keys}"
+    assert all(time_limit(key) >= 10 for key in keys)  # start-up alone takes a few seconds
