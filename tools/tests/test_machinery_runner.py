@@ -2,7 +2,8 @@
 
 One scratch course holds one exercise per attack (an infinite loop inside
 `try/except Exception`, a loop at the top level of a file, `os._exit(0)`,
-`SystemExit`, `KeyboardInterrupt`, a syntax error, a runaway allocation) plus a
+`SystemExit`, `KeyboardInterrupt`, a syntax error, a runaway allocation, a loop that
+ignores every signal) plus a
 correct exercise beside most of them. One `python -m tools.progress` run checks
 them all, in parallel, each in its own child with a hard time and memory limit.
 """
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
-import time
 
 import pytest
 
@@ -23,6 +22,9 @@ LIMIT = 6.0  # seconds per exercise: room for a forked child's start-up on a loa
 ATTACKS = {  # exercise name -> (learner's body, words the FAIL line must hold)
     "swallowed_loop": ("try:\n    while True:\n        pass\nexcept Exception:\n    pass\nreturn x",
                        ["no result within 6 s", "killed", "swallowed_loop_works", "infinite loop"]),
+    "deaf_loop": ("import signal\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):\n"
+                  "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    try:\n        pass\n"
+                  "    except BaseException:\n        pass", ["no result within 6 s", "killed"]),
     "early_exit": ("import os\nos._exit(0)", ["exited with status 0", "os._exit()"]),
     "system_exit": ("raise SystemExit(0)", ["SystemExit", "sys.exit()"]),
     "interrupt": ("raise KeyboardInterrupt", ["KeyboardInterrupt", "interrupt_works"]),
@@ -49,7 +51,7 @@ def _tests(module: str, names: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory):
-    """(seconds, exit code, {exercise: its report line}) of one progress run over every attack."""
+    """(exit code, {exercise: its report line}, output) of one progress run over every attack."""
     root = make_course(tmp_path_factory.mktemp("course"), _reference(), _tests("attacks", [*ATTACKS, "honest"]),
                        module="attacks")
     # A loop at the top level of a file runs on import: it gets a module of its own.
@@ -62,22 +64,22 @@ def attacked(tmp_path_factory):
     stub = root / "phase9_demo" / "exercises" / "looping.py"
     stub.write_text(stub.read_text().replace('raise NotImplementedError("exercise 9.2 toplevel")', "return x")
                     + "\nwhile True:  # the attack: a loop at the top level of the learner's file\n    pass\n")
-    started = time.monotonic()
+    # The hang guard is subprocess's timeout (no timing is asserted): a runner that never killed
+    # a hung child would stop here; one that does reports "no result within 6 s" per exercise.
     proc = subprocess.run([sys.executable, "-m", "tools.progress", "9", "--root", str(root), "--workers", "4",
                            "--timeout", str(LIMIT)], cwd=root, capture_output=True, text=True, timeout=300,
                           env=env_for(root, MNC_MEMORY_GB="1", COLUMNS="400"))
-    seconds = time.monotonic() - started
     lines = {}
     for line in proc.stdout.splitlines():
         words = line.split()
         if len(words) >= 3 and words[0] in "✔✘·" and words[2] in ("PASS", "FAIL", "TODO"):
             lines[words[1]] = line
-    return seconds, proc.returncode, lines, proc.stdout + proc.stderr
+    return proc.returncode, lines, proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("name", [*ATTACKS, "toplevel"])
 def test_each_attack_is_a_clear_fail(attacked, name):
-    _, code, lines, output = attacked
+    code, lines, output = attacked
     assert code == 1, output  # a failed check, never 0 (os._exit(0) must not read as "all pass")
     assert name in lines, output
     assert "FAIL" in lines[name], lines[name]
@@ -87,34 +89,8 @@ def test_each_attack_is_a_clear_fail(attacked, name):
 
 
 def test_an_honest_exercise_beside_the_attacks_passes(attacked):
-    _, _, lines, output = attacked
+    _, lines, output = attacked
     assert "PASS" in lines.get("honest", ""), output
-
-
-def test_every_attack_is_reported_within_its_limit(attacked):
-    seconds, _, _, output = attacked
-    # Four children at a time over 8 exercises: at most two rounds of LIMIT, plus start-up and
-    # collection (a few seconds on a loaded box). Hung children would take forever instead.
-    assert seconds < 2 * LIMIT + 30, output
-
-
-def test_the_time_limit_holds_even_when_the_child_ignores_signals(tmp_path):
-    root = make_course(tmp_path)
-    learner_writes(root, "double", textwrap.dedent("""\
-        import signal
-        for s in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):
-            signal.signal(s, signal.SIG_IGN)
-        while True:
-            try:
-                pass
-            except BaseException:
-                pass"""))
-    started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "tools.progress", "9.1:double", "--root", str(root),
-                           "--timeout", "3"], cwd=root, capture_output=True, text=True, timeout=120,
-                          env=env_for(root, COLUMNS="400"))
-    assert proc.returncode == 1 and "no result within 3 s" in proc.stdout, proc.stdout + proc.stderr
-    assert time.monotonic() - started < 60
 
 
 def test_every_time_limit_names_a_real_exercise():
