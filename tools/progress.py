@@ -4,6 +4,7 @@
     python -m tools.progress 0                   # make phase0     (a whole phase)
     python -m tools.progress all                 # make progress   (the whole course)
     python -m tools.progress 0.2 --impl reference  # IMPL=reference make phase0.2
+    python -m tools.progress 3.1 --times         # also each exercise's seconds and peak memory
 
 Exit status is 0 only when every selected exercise passes, so the command can
 gate a script. Each exercise runs in its own child process (tools/runner.py)

@@ -98,7 +98,8 @@ def collect(exercises: list[Exercise], impl: str, root: Path, workdir: Path) -> 
 
     report = workdir / "collect.jsonl"
     dirs = sorted({str(ex.path.parent / "tests") for ex in exercises if (ex.path.parent / "tests").is_dir()})
-    sys.path.insert(0, str(root)) if str(root) not in sys.path else None
+    if str(root) not in sys.path:  # the course's packages import from its root
+        sys.path.insert(0, str(root))
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         pytest.main(_pytest_args(root, impl, "all", report, dirs, collect_only=True))
     tests: dict[str, list[str]] = {}
