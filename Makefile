@@ -5,8 +5,9 @@ TORCH  ?=
 EX     ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges stubs progress \
-        reset hint lint format demo demo-gpu gpu-check train prepare profile scaling bench-model bench-training bench-tokenizer bench-optim clean
+.PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges check-alternatives stubs \
+        progress reset restore hint lint format demo demo-gpu gpu-check train prepare profile scaling \
+        bench-model bench-training bench-tokenizer bench-optim clean
 
 help: ## list the commands
 	@echo "mini-nanochat — learner loop: read the ADR -> fill the stub -> make phaseX.Y -> exercises"
@@ -34,8 +35,12 @@ progress: ## the whole course at a glance (your code)
 hint: ## print hints: make hint EX=0.2 (or EX=0.2:merge)
 	@$(PYTHON) -m tools.hint $(or $(EX),$(error give EX=, e.g. make hint EX=0.2))
 
-reset: ## restore stubs: make reset EX=0.2 (your file is backed up in .mnc-backups/)
+reset: ## restore stubs: make reset EX=0.2 (your file is backed up in .mnc-backups/, never overwritten)
 	@$(PYTHON) -m tools.reset $(or $(EX),$(error give EX=, e.g. make reset EX=0.2))
+
+restore: ## bring a backup back: make restore EX=0.2 (newest; PICK=N for another, LIST=1 to list)
+	@$(PYTHON) -m tools.restore $(or $(EX),$(error give EX=, e.g. make restore EX=0.2)) \
+	  $(if $(PICK),--pick $(PICK)) $(if $(LIST),--list)
 
 stubs: ## regenerate exercises/ stubs from the reference code
 	$(PYTHON) -m tools.stubgen
@@ -46,16 +51,19 @@ test: ## fast tests on the reference (skips slow ones)
 test-reference: ## every test on the reference
 	$(PYTHON) -m pytest -q --impl=reference
 
-test-stubs: ## honesty: every exercise test must FAIL on the untouched stubs
+test-stubs: ## honesty: every exercise test must FAIL when only its own exercise is stubbed
 	$(PYTHON) -m pytest -q --stub-check
 
 check-stubs: ## honesty: committed stubs equal freshly generated ones
 	$(PYTHON) -m tools.stubgen --check
 
-check-challenges: ## honesty: every debugging challenge is caught by a test
-	$(PYTHON) -m tools.challenges
+check-challenges: ## honesty: every debugging challenge is caught by an assertion in its exercise's tests
+	$(PYTHON) -m tools.challenges --only debug
 
-test-all: check-stubs test-reference test-stubs check-challenges ## everything CI runs
+check-alternatives: ## honesty: every alternative solution (alt_*.py) passes its exercise's tests
+	$(PYTHON) -m tools.challenges --only alt
+
+test-all: check-stubs test-reference test-stubs check-challenges check-alternatives ## everything CI runs
 	@echo "test-all: all checks passed"
 
 lint: ## ruff

@@ -71,5 +71,25 @@ COMMITS = {c.id: c for c in [
 ]}
 
 
+# The learner's runner (tools/runner.py) gives each exercise's tests one child process and this
+# many seconds of wall clock for all of them, start-up included; then it kills the child. Most
+# exercises need 3-8 s on the reference; the ones listed run training loops, several processes
+# or long property tests. Each limit is about 3x the reference's time measured on a loaded 2-core
+# box (`python -m tools.progress all --impl reference --times`), room for a slower correct solution.
+DEFAULT_TIME_LIMIT = 30.0
+TIME_LIMITS: dict[str, float] = {
+    "0.3 encode_chunk": 45, "1.1 count_parameters": 45, "1.5 flops_per_token": 45, "2.3 accumulate": 45,
+    "3.1 weight_decay": 60, "3.1 adam_update": 120, "3.1 adam_foreach": 60, "3.1 sgd_update": 90,
+    "3.2 muon_momentum": 45, "3.3 unscale": 45, "3.3 update_scale": 45,
+    "4.1 average_gradients": 45, "4.1 average_gradients_bucketed": 45,
+    "4.2 accumulate_gradients": 60, "4.2 zero_update_shard": 45, "4.2 zero_all_gather": 90,
+}
+
+
+def time_limit(key: str) -> float:
+    """Seconds the runner allows exercise `key` ('0.2 merge') before it stops it."""
+    return TIME_LIMITS.get(key, DEFAULT_TIME_LIMIT)
+
+
 def commit_info(commit_id: str) -> Commit:
     return COMMITS.get(commit_id, Commit(commit_id, f"Commit {commit_id}"))

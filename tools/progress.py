@@ -4,21 +4,23 @@
     python -m tools.progress 0                   # make phase0     (a whole phase)
     python -m tools.progress all                 # make progress   (the whole course)
     python -m tools.progress 0.2 --impl reference  # IMPL=reference make phase0.2
+    python -m tools.progress 3.1 --times         # also each exercise's seconds and peak memory
 
 Exit status is 0 only when every selected exercise passes, so the command can
-gate a script. Each test runs under a time limit, so an infinite loop in a stub
-shows up as a FAIL with a message instead of a hung terminal.
+gate a script. Each exercise runs in its own child process (tools/runner.py)
+with a hard time and memory limit, so an infinite loop, an early exit or a
+runaway allocation in your code shows up as a FAIL that says what happened,
+never as a hung terminal or a silent "all pass". A test of exercise E runs your
+code for E only, everything else from the reference: a failure is E's own.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -27,93 +29,91 @@ from rich.table import Table
 from tools.curriculum import COMMITS, PHASES, commit_info
 from tools.exercises import REPO_ROOT, Exercise, find_exercises, select
 from tools.impl import is_todo, learner_location
+from tools.runner import Result, run_exercises
 
 NOT_IMPLEMENTED_RE = re.compile(r"NotImplementedError: exercise (\d+\.\d+) (\w+)")
 
 
-@dataclass
-class Outcome:
-    passed: int = 0
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (test name, first line of the error)
-
-
-class _Collector:
-    """A pytest plugin object that records each test's outcome under its exercise."""
-
-    def __init__(self):
-        self.exercise_of: dict[str, str] = {}
-        self.outcomes: dict[str, Outcome] = {}
-
-    def pytest_collection_modifyitems(self, items):
-        from tools.pytest_plugin import commit_marker
-        for item in items:
-            commit, name = commit_marker(item)
-            if name:
-                self.exercise_of[item.nodeid] = f"{commit} {name}"
-
-    def pytest_runtest_logreport(self, report):
-        key = self.exercise_of.get(report.nodeid)
-        if key is None or (report.when != "call" and report.passed):
-            return
-        outcome = self.outcomes.setdefault(key, Outcome())
-        if report.passed:
-            outcome.passed += 1
-        elif report.failed:
-            outcome.failures.append((report.nodeid.split("::")[-1], _first_line(report)))
-
-
-def _first_line(report) -> str:
-    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
-    text = crash.message if crash is not None else str(report.longrepr)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        return "failed"
-    if lines[0].endswith(("assert False", "AssertionError")) and len(lines) > 1:
-        return f"{lines[0]} ({lines[1]})"[:240]  # "+ where False = equal(...)" says what was compared
-    return lines[0][:240]
-
-
-def run_exercise_tests(selector: str, impl: str, timeout: float) -> dict[str, Outcome]:
-    """Run the selected exercise tests in this process; outcomes keyed by 'commit name'."""
-    import pytest
-
-    collector = _Collector()
-    # Keep pytest's terminal plugin (its assertion explanations, "assert [256, 2] == [256]", need
-    # it) but send its output nowhere: the table below is the learner's view.
-    args = ["-q", "--tb=short", "-p", "no:cacheprovider", f"--impl={impl}", f"--mnc-timeout={timeout}",
-            "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pyproject.toml")]
-    if selector != "all":
-        args.append(f"--commit={selector}")
-    phase_dirs = sorted({str(ex.path.parent) for ex in select(find_exercises(), selector)})
-    with contextlib.redirect_stdout(io.StringIO()):
-        pytest.main(args + [d + "/tests" for d in phase_dirs], plugins=[collector])
-    return collector.outcomes
-
-
-def status_of(ex: Exercise, outcome: Outcome | None, learner: bool) -> tuple[str, str]:
-    """('TODO' | 'FAIL' | 'PASS', detail) for one exercise."""
+def own_status(ex: Exercise, result: Result | None, has_tests: bool, learner: bool,
+               dependent: set[str] = frozenset()) -> tuple[str, str]:
+    """('TODO' | 'FAIL' | 'PASS', detail) for one exercise from its child's result, judging only
+    the tests that do not also run another exercise's learner code (`dependent` lists those)."""
     if learner and is_todo(ex):
         return "TODO", "still a stub"
-    if outcome is None or (outcome.passed == 0 and not outcome.failures):
-        return "FAIL", "no test ran (check the test selection)"
-    if outcome.failures:
-        test, message = outcome.failures[0]
+    if not has_tests:
+        return "FAIL", "no test checks this exercise (report it: every exercise needs an exercise test)"
+    if result is None:
+        return "FAIL", "it did not run"
+    if result.crash:
+        return "FAIL", result.crash
+    failures = [r for r in result.reports() if r["outcome"] == "failed" and r["test"] not in dependent]
+    passed = sum(r["outcome"] == "passed" and r["when"] == "call" for r in result.reports())
+    if failures:
+        first = failures[0]
+        test, message = first["test"].split("::")[-1], first["message"]
         m = NOT_IMPLEMENTED_RE.search(message)
         if m and (m[1], m[2]) != (ex.commit, ex.name):
             return "FAIL", f"{test}: needs exercise {m[1]} {m[2]} first"
-        return "FAIL", f"{test}: {message}"
-    return "PASS", f"{outcome.passed} test{'s' * (outcome.passed != 1)} pass"
+        note = f" [{first['note']}]" if first.get("note") else ""
+        return "FAIL", f"{test}: {message}{note}"
+    if passed == 0 and not dependent:
+        skipped = sum(r["outcome"] == "skipped" for r in result.reports())
+        return "FAIL", f"no test ran ({skipped} skipped: see the skip reasons with pytest -rs)" if skipped \
+            else "no test ran (check the test selection)"
+    return "PASS", f"{passed} test{'s' * (passed != 1)} pass"
+
+
+def statuses_of(exercises: list[Exercise], results: dict[str, Result], tests: dict[str, list[str]],
+                learner: bool, root: Path = REPO_ROOT) -> dict[str, tuple[str, str]]:
+    """Each exercise's status. A failing test that also runs other exercises' learner code
+    (`@pytest.mark.needs`) is blamed on those exercises while they do not pass on their own:
+    "depends on 3.2 newton_schulz", not a FAIL of the exercise the test is tagged with."""
+    needs = {}  # test id -> the other exercises it needs
+    for result in results.values():
+        for event in result.events:
+            if event["event"] == "collected" and event.get("needs"):
+                needs[event["test"]] = event["needs"]
+    statuses = {}
+    for ex in exercises:
+        result = results.get(ex.key)
+        dependent = {t for t in tests.get(ex.key, []) if t in needs}
+        statuses[ex.key] = own_status(ex, result, bool(tests.get(ex.key)), learner, dependent)
+    by_key = {ex.key: ex for ex in find_exercises(root)}
+    for ex in exercises:
+        state, _ = statuses[ex.key]
+        result = results.get(ex.key)
+        if state != "PASS" or result is None:
+            continue
+        for report in result.reports():
+            if report["outcome"] != "failed" or report["test"] not in needs:
+                continue
+            blocking = []
+            for key in needs[report["test"]]:
+                other = statuses.get(key)
+                if other is None and key in by_key:  # outside this selection: only TODO is known
+                    other = ("TODO", "") if learner and is_todo(by_key[key]) else ("?", "")
+                if other[0] != "PASS":
+                    blocking.append(f"{key}" + (" (still a stub)" if other[0] == "TODO" else
+                                                " (check it: make phase" + key.split()[0] + ")" if other[0] == "?"
+                                                else " (failing)"))
+            test = report["test"].split("::")[-1]
+            if blocking:
+                statuses[ex.key] = ("FAIL", f"{test}: depends on {', '.join(blocking)}")
+            else:
+                statuses[ex.key] = ("FAIL", f"{test}: {report['message']}")
+            break
+    return statuses
 
 
 STYLE = {"PASS": ("✔", "green"), "FAIL": ("✘", "red"), "TODO": ("·", "yellow")}
 
 
-def report(exercises: list[Exercise], outcomes: dict[str, Outcome], learner: bool, console: Console) -> bool:
+def report(exercises: list[Exercise], statuses: dict[str, tuple[str, str]], learner: bool,
+           console: Console, root: Path = REPO_ROOT) -> bool:
     """Print one table per commit and the summary; True when everything passes."""
-    statuses = {ex.key: status_of(ex, outcomes.get(ex.key), learner) for ex in exercises}
     for commit in dict.fromkeys(ex.commit for ex in exercises):
         group = [ex for ex in exercises if ex.commit == commit]
-        files = sorted({(ex.stub_path if learner else ex.path).relative_to(REPO_ROOT).as_posix() for ex in group})
+        files = sorted({(ex.stub_path if learner else ex.path).relative_to(root).as_posix() for ex in group})
         done = sum(statuses[ex.key][0] == "PASS" for ex in group)
         owner = "your code" if learner else "reference"
         console.print(f"[bold]Commit {commit} — {commit_info(commit).title}[/]  ({done}/{len(group)})"
@@ -130,7 +130,7 @@ def report(exercises: list[Exercise], outcomes: dict[str, Outcome], learner: boo
     unfinished = [ex for ex in exercises if statuses[ex.key][0] != "PASS"]
     if unfinished:
         first = unfinished[0]
-        where = learner_location(first) if learner else f"{first.path.relative_to(REPO_ROOT)}:{first.start + 1}"
+        where = learner_location(first, root) if learner else f"{first.path.relative_to(root)}:{first.start + 1}"
         console.print(f"Next: [bold]{first.commit} {first.name}[/] at {where}")
         if first.hint:
             console.print(f"Hint for {escape(first.name)}: {escape(first.hint)}", soft_wrap=True)
@@ -144,10 +144,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check your exercises: TODO / FAIL / PASS per exercise.")
     parser.add_argument("selector", nargs="?", default="all", help="a phase '0', a commit '0.2', '0.2:merge' or 'all'")
     parser.add_argument("--impl", choices=["learner", "reference"], default=os.environ.get("MNC_IMPL") or "learner")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per test before it counts as hung")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds per exercise (all its tests) before it is stopped; default: "
+                             "tools/curriculum.py's time_limit (30 s, more for the slow ones)")
+    parser.add_argument("--workers", type=int, default=2, help="exercises checked at the same time")
+    parser.add_argument("--times", action="store_true", help="also print each exercise's seconds and peak memory")
+    parser.add_argument("--root", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)  # the machinery's tests
     args = parser.parse_args(argv)
     console = Console()
-    exercises = select(find_exercises(), args.selector)
+    root = args.root.resolve()
+    exercises = select(find_exercises(root), args.selector)
     if not exercises:
         commit = args.selector.partition(":")[0]
         if commit in COMMITS and ":" not in args.selector:
@@ -158,12 +164,22 @@ def main(argv: list[str] | None = None) -> int:
             if reading:
                 console.print("Read: " + ", ".join(reading), soft_wrap=True)
             return 0
-        known = sorted({ex.commit for ex in find_exercises()})
+        known = sorted({ex.commit for ex in find_exercises(root)})
         console.print(f"No exercises match '{args.selector}'. Commits with exercises: {', '.join(known) or 'none'}"
                       f" (phases: {', '.join(PHASES)})", soft_wrap=True)
         return 2
-    outcomes = run_exercise_tests(args.selector, args.impl, args.timeout)
-    return 0 if report(exercises, outcomes, args.impl == "learner", console) else 1
+    learner = args.impl == "learner"
+    to_run = [ex for ex in exercises if not (learner and is_todo(ex))]  # a stub needs no child
+    limits = {ex.key: args.timeout for ex in exercises} if args.timeout else None
+    results, tests = run_exercises(to_run, args.impl, root, workers=args.workers, limits=limits) \
+        if to_run else ({}, {})
+    statuses = statuses_of(exercises, results, tests, learner, root)
+    ok = report(exercises, statuses, learner, console, root)
+    if args.times:
+        for key, result in results.items():
+            peak = max((e.get("vmpeak", 0) for e in result.events if e["event"] == "done"), default=0)
+            console.print(f"[dim]time {key}: {result.seconds:.1f} s, peak address space {peak / 2**30:.2f} GB[/]")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

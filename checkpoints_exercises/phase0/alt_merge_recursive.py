@@ -1,10 +1,12 @@
-"""Alternative solution (commit 0.2, merge): recursive instead of a while loop. The first two ids
-either are the pair (emit new_id, recurse past both) or are not (emit the first, recurse past it):
-the same greedy left-to-right rule, stated as a definition. Recursion depth grows with the chunk
-length, which is fine for the short chunks BPE works on (Python's limit is ~1000 frames).
+"""Alternative solution (commit 0.2, merge): recursion instead of a while loop.
 
-    python -m pytest -q --impl=reference --challenge=checkpoints_exercises/phase0/alt_merge_recursive.py \
-        --commit=0.2:merge phase0_tokenizer/tests
+The reference walks an index once and appends to `out`. This version says the same thing as a
+definition: the merged list is everything before the first occurrence of `pair`, then `new_id`,
+then the merge of what follows the occurrence. Taking the *first* occurrence each time is what
+makes overlapping runs merge from the left ([7, 7, 7] -> [256, 7]). It recurses once per
+occurrence, so on a whole corpus Python's recursion limit (about 1000 occurrences) would stop
+it: a correct definition, not a production one. `make check-alternatives` proves it passes
+every learner check of exercise 0.2 merge.
 """
 
 TARGET = "phase0_tokenizer.bpe"
@@ -13,9 +15,8 @@ EXERCISE = "merge"
 
 
 def merge(ids, pair, new_id):
-    """Replace every occurrence of `pair` in `ids` by `new_id`, scanning left to right."""
-    if len(ids) < 2:
-        return list(ids)
-    if (ids[0], ids[1]) == tuple(pair):
-        return [new_id] + merge(ids[2:], pair, new_id)
-    return [ids[0]] + merge(ids[1:], pair, new_id)
+    ids = list(ids)
+    for i in range(len(ids) - 1):
+        if ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            return ids[:i] + [new_id] + merge(ids[i + 2:], pair, new_id)
+    return ids

@@ -7,6 +7,7 @@ than it does. Find the bug; which test catches it?
 
 TARGET = "phase0_tokenizer.byte_tokenizer"
 COMMIT = "0.1"
+EXERCISE = "chars_per_token"
 
 
 def chars_per_token(text: str, n_tokens: int) -> float:

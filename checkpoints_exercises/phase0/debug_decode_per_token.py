@@ -7,6 +7,7 @@ which test catches it?
 
 TARGET = "phase0_tokenizer.tokenizer"
 COMMIT = "0.3"
+EXERCISE = "decode_ids"
 
 
 def decode_ids(ids, id_to_bytes):

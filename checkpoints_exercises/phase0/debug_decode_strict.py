@@ -7,6 +7,8 @@ wrong: any sequence of byte ids is a legal output. Find the bug; which test catc
 
 TARGET = "phase0_tokenizer.byte_tokenizer"
 COMMIT = "0.1"
+EXERCISE = "decode"
+SYMPTOM = "UnicodeDecodeError"
 
 
 class ByteTokenizer:

@@ -7,6 +7,7 @@ The targets *look* shifted by one. Find the bug; which test catches it?
 
 TARGET = "phase0_tokenizer.data"
 COMMIT = "0.4"
+EXERCISE = "get_batch"
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

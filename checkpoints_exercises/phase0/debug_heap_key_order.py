@@ -8,6 +8,7 @@ or ours vs a colleague's) disagree. Find the bug; which test catches it?
 
 TARGET = "phase0_tokenizer.bpe_fast"
 COMMIT = "0.2"
+EXERCISE = "update_chunk"
 
 
 def heap_key(token):

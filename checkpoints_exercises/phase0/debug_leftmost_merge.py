@@ -8,6 +8,7 @@ it? (Hint: what does "rank" mean?)
 
 TARGET = "phase0_tokenizer.tokenizer"
 COMMIT = "0.3"
+EXERCISE = "encode_chunk"
 
 
 def encode_chunk(ids, merges):

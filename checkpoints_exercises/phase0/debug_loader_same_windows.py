@@ -7,6 +7,7 @@ Find the bug; which test catches it?
 
 TARGET = "phase0_tokenizer.data"
 COMMIT = "0.4"
+EXERCISE = "rank_windows"
 
 
 def rank_windows(step, batch_size, rank, world_size):

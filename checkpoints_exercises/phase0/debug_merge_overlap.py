@@ -9,6 +9,7 @@ catches it?
 
 TARGET = "phase0_tokenizer.bpe"
 COMMIT = "0.2"
+EXERCISE = "merge"
 
 
 def merge(ids, pair, new_id):

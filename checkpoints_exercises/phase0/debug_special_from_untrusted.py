@@ -8,6 +8,7 @@ test catches it? Why is this a security problem and not just a wrong id?
 
 TARGET = "phase0_tokenizer.tokenizer"
 COMMIT = "0.3"
+EXERCISE = "split_special"
 
 
 def resolve_special(special_tokens, allowed_special="none_raise", disallowed_special="all"):

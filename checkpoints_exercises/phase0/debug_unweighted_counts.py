@@ -7,6 +7,7 @@ vocabulary is worse: chars/token on held-out text drops. Find the bug; which tes
 
 TARGET = "phase0_tokenizer.bpe_fast"
 COMMIT = "0.2"
+EXERCISE = "update_chunk"
 
 
 def pair_stats(words, freqs):

@@ -5,6 +5,7 @@ does the gpt2 lineage escape?"""
 
 TARGET = "phase1_model.gpt"
 COMMIT = "1.5"
+EXERCISE = "gpt_forward"
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402

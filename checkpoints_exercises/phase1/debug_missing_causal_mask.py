@@ -4,6 +4,7 @@ attention forward; which test catches it, and why does the training loss lie?"""
 
 TARGET = "phase1_model.attention"
 COMMIT = "1.2"
+EXERCISE = "attention"
 
 import torch.nn.functional as F  # noqa: E402
 

@@ -4,6 +4,7 @@ which test catches it, and what is this function really computing?"""
 
 TARGET = "phase1_model.norms"
 COMMIT = "1.3"
+EXERCISE = "rms_norm"
 
 import torch  # noqa: E402
 

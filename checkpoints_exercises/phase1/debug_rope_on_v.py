@@ -5,6 +5,7 @@ about q . k, and what do values have to do with positions?)"""
 
 TARGET = "phase1_model.attention"
 COMMIT = "1.4"
+EXERCISE = "apply_rope"
 
 import torch.nn.functional as F  # noqa: E402
 

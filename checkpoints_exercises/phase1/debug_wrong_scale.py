@@ -4,6 +4,7 @@ attention maps look almost uniform at init. Find the bug; which test catches it?
 
 TARGET = "phase1_model.attention"
 COMMIT = "1.2"
+EXERCISE = "attention"
 
 import torch.nn.functional as F  # noqa: E402
 

@@ -7,6 +7,7 @@ which test catches it?
 
 TARGET = "phase2_training.loss"
 COMMIT = "2.1"
+EXERCISE = "nats_and_bytes"
 
 
 def nats_and_bytes(token_losses, targets, token_bytes):

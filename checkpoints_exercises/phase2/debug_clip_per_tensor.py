@@ -7,6 +7,7 @@ in a different direction. Find the bug; which test catches it?
 
 TARGET = "phase2_training.clipping"
 COMMIT = "2.3"
+EXERCISE = "clip_grad_norm"
 
 
 def clip_grad_norm(parameters, max_norm, eps=1e-6):

@@ -7,6 +7,7 @@ that gives the last drop in loss never happens. Find the bug; which test catches
 
 TARGET = "phase2_training.schedule"
 COMMIT = "2.3"
+EXERCISE = "warmup_cosine"
 
 
 def warmup_cosine(step, max_lr, warmup_steps, total_steps, min_lr=0.0):

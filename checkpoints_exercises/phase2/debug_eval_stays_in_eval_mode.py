@@ -7,6 +7,7 @@ dropout > 0. Find the bug; which test catches it?
 
 TARGET = "phase2_training.evaluate"
 COMMIT = "2.2"
+EXERCISE = "evaluate"
 
 
 def evaluate(model, batches, token_bytes=None, ignore_index=-1, autocast=None):

@@ -7,6 +7,7 @@ equals one step over the big batch. Find the bug; which test catches it?
 
 TARGET = "phase2_training.step"
 COMMIT = "2.3"
+EXERCISE = "accumulate"
 
 
 def train_step(model, optimizer, micro_batches, grad_clip=0.0, autocast=None, scaler=None, grad_sync=None):

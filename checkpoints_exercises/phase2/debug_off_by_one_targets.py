@@ -7,6 +7,7 @@ samples are one token repeated forever. Too good to be true; find the bug; which
 
 TARGET = "phase2_training.batching"
 COMMIT = "2.2"
+EXERCISE = "pack_rows"
 
 
 def pack_rows(ids, block_size):

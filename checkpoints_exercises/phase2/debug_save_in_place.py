@@ -7,6 +7,8 @@ previous one was deleted. Find the bug; which test catches it?
 
 TARGET = "phase2_training.checkpoint"
 COMMIT = "2.4"
+EXERCISE = "atomic_save"
+SYMPTOM = "RuntimeError"  # torch.load of the truncated previous checkpoint
 
 
 def atomic_save(obj, path):

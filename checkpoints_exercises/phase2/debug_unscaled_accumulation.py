@@ -8,6 +8,7 @@ which test catches it? Why does AdamW nearly hide it?
 
 TARGET = "phase2_training.step"
 COMMIT = "2.3"
+EXERCISE = "accumulate"
 
 
 def train_step(model, optimizer, micro_batches, grad_clip=0.0, autocast=None, scaler=None, grad_sync=None):

@@ -6,6 +6,7 @@ test catches it?"""
 
 TARGET = "phase3_optim.adam"
 COMMIT = "3.1"
+EXERCISE = "adam_update"
 
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay, decoupled):

@@ -4,6 +4,7 @@ gets divided by sqrt(v_hat) like the rest of the gradient. Which test notices?""
 
 TARGET = "phase3_optim.adam"
 COMMIT = "3.1"
+EXERCISE = "weight_decay"
 
 
 def apply_weight_decay(param, grad, lr, weight_decay, decoupled):

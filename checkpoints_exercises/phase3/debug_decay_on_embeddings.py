@@ -3,6 +3,7 @@ matrix". Training still works. What does it get wrong, and why does it matter fo
 
 TARGET = "phase3_optim.param_groups"
 COMMIT = "3.1"
+EXERCISE = "classify_parameters"
 
 
 def classify_parameters(model):

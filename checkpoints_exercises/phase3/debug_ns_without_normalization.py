@@ -4,6 +4,7 @@ p(s) = a s + b s^3 + c s^5, five times? Which test catches it?"""
 
 TARGET = "phase3_optim.muon"
 COMMIT = "3.2"
+EXERCISE = "newton_schulz"
 
 
 def newton_schulz(G, steps=5, coefficients=(3.4445, -4.7750, 2.0315), eps=1e-7, dtype=None):

@@ -9,6 +9,7 @@ import math
 
 TARGET = "phase3_optim.precision"
 COMMIT = "3.3"
+EXERCISE = "update_scale"
 
 
 def update(self) -> None:

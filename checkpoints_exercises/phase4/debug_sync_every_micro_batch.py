@@ -8,6 +8,7 @@ which test catches it?
 
 TARGET = "phase4_distributed.ddp"
 COMMIT = "4.2"
+EXERCISE = "accumulate_gradients"
 
 
 @contextmanager  # noqa: F821 (the module's own import)

@@ -8,6 +8,7 @@ which test catches it?
 
 TARGET = "phase4_distributed.zero"
 COMMIT = "4.2"
+EXERCISE = "zero_all_gather"
 
 
 def all_gather_params(params, pieces, shard_size, world_size, group=None):

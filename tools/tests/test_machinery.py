@@ -162,6 +162,7 @@ def test_a_challenge_replaces_functions_in_a_copy_and_never_in_the_real_module(t
 def test_a_challenge_that_does_not_load_is_reported_broken_not_caught(tmp_path):
     from tools.challenges import read_challenge, run_challenge
     path = tmp_path / "debug_broken.py"
-    path.write_text('TARGET = "phase0_tokenizer.bpe"\nCOMMIT = "0.2"\nundefined_name.attribute = 1\n')
+    path.write_text('TARGET = "phase0_tokenizer.bpe"\nCOMMIT = "0.2"\nEXERCISE = "merge"\n'
+                    'undefined_name.attribute = 1\n')
     caught, detail = run_challenge(read_challenge(path))
-    assert not caught and detail.startswith("BROKEN")
+    assert not caught and detail.startswith("BROKEN: the file does not load: NameError")
