@@ -47,15 +47,15 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LIST = REPO_ROOT / "tools" / "mutations" / "mutations.py"
 PYTEST_ARGS = ["-q", "-x", "-m", "not slow", "-p", "no:cacheprovider", "--impl=reference"]
-IGNORE = shutil.ignore_patterns(".git", "runs", "checkpoints", "data_cache", "__pycache__", "*.pyc",
-                                ".pytest_cache", ".hypothesis", ".ruff_cache", ".mnc-backups", "*.egg-info",
-                                "build", "dist")
+# Outputs at the top of the repo (not docs/checkpoints/!), and caches anywhere.
+TOP_LEVEL_OUTPUTS = {".git", "runs", "checkpoints", "data_cache", "build", "dist", ".mnc-backups"}
+CACHES = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", ".ruff_cache", "*.egg-info")
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,10 @@ def load_list(path: Path) -> list[Mutant]:
     if not path.exists():
         raise SystemExit(f"mutation list {path} not found (the main list is {DEFAULT_LIST.relative_to(REPO_ROOT)})")
     mutants = runpy.run_path(str(path)).get("MUTANTS")
-    if not isinstance(mutants, list) or not all(isinstance(m, Mutant) for m in mutants):
+    # Compare by name: under `python -m tools.mutate` this module is __main__, the list's Mutant is tools.mutate's.
+    if not isinstance(mutants, list) or not all(type(m).__name__ == "Mutant" for m in mutants):
         raise SystemExit(f"{path}: define MUTANTS = [Mutant(...), ...] (see tools/mutate.py)")
+    mutants = [Mutant(**{f.name: getattr(m, f.name) for f in fields(Mutant)}) for m in mutants]
     seen = set()
     for m in mutants:
         if m.id in seen:
@@ -108,7 +110,11 @@ def apply(source: str, m: Mutant) -> str | None:
 
 def scratch_copy(root: Path, dest: Path) -> Path:
     """A copy of the repository tree to plant bugs in (never the working tree)."""
-    shutil.copytree(root, dest, ignore=IGNORE, symlinks=True)
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        top = TOP_LEVEL_OUTPUTS if Path(directory) == root else set()
+        return (top & set(names)) | CACHES(directory, names)
+
+    shutil.copytree(root, dest, ignore=ignore, symlinks=True)
     return dest
 
 
