@@ -55,6 +55,9 @@ check-stubs: ## honesty: committed stubs equal freshly generated ones
 check-challenges: ## honesty: every debugging challenge is caught by a test
 	$(PYTHON) -m tools.challenges
 
+mutate: ## mutation check (not in test-all; ~1 h on 2 cores): plant each bug of tools/mutations/ (LIST=, JOBS=, ONLY=)
+	$(PYTHON) -m tools.mutate $(if $(LIST),--list $(LIST)) --jobs $(or $(JOBS),1) $(if $(ONLY),--only $(ONLY))
+
 test-all: check-stubs test-reference test-stubs check-challenges ## everything CI runs
 	@echo "test-all: all checks passed"
 

@@ -179,8 +179,15 @@ def run_baselines(mutants: list[Mutant], root: Path, timeout: float, jobs: int) 
     with tempfile.TemporaryDirectory(prefix="mnc-mutate-baseline-") as tmp:
         copy = scratch_copy(root, Path(tmp) / "repo")
         limit = {m.tests: m.timeout or timeout for m in mutants}
+
+        def one(tests: tuple) -> tuple[str, str]:
+            status, detail, seconds = run_tests(copy, tests, limit[tests])
+            shown = "passes" if status == "SURVIVED" else f"FAILS ({status} {detail})"
+            print(f"  baseline {seconds:6.1f}s  {' '.join(tests)[:100]}: {shown}", flush=True)
+            return status, detail
+
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(lambda t: run_tests(copy, t, limit[t])[:2], selections))
+            results = list(pool.map(one, selections))
     return dict(zip(selections, results))
 
 

@@ -35,7 +35,7 @@ def test_apply_needs_the_snippet_exactly_once():
 def test_caught_survived_and_stale_on_a_fake_repo(tmp_path, capsys):
     repo = _fake_repo(tmp_path)
     before = (repo / "calc.py").read_text()
-    code = main(["--list", str(tmp_path / "list.py"), "--root", str(repo), "--timeout", "60"])
+    code = main(["--list", str(tmp_path / "list.py"), "--root", str(repo), "--timeout", "60", "--no-baseline"])
     out = capsys.readouterr().out
     status = dict((m[2], m[1]) for m in re.finditer(r"^(\w+) +[\d.]+s +(\S+)", out, re.M))
     assert status == {"minus": "caught", "untested": "SURVIVED", "gone": "STALE"}
