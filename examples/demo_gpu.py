@@ -2,9 +2,10 @@
 
     python -m phase2_training.demo --config examples/demo_gpu.py --out runs/demo_gpu
 
-Same corpus and steps as the CPU demo (examples/demo_cpu.py); about 20M parameters
-(8 layers x 512, vocabulary 8192) and 64 x 512 tokens per step, 3000 steps (~98M
-tokens, ~20 epochs of the ~4.8M-token ASV train split).
+Same corpus and pipeline as the CPU demo (examples/demo_cpu.py), a bigger model and run:
+33.6M parameters (nanochat lineage, 8 layers x 512, vocabulary 8192, untied head) and
+64 x 512 tokens per step, 3000 steps (~98M tokens, ~109 epochs of the ASV train split,
+which is 0.9M tokens with this vocabulary: 899,248).
 """
 
 from phase2_training.config import TrainConfig

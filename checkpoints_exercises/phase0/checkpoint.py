@@ -17,7 +17,8 @@ import argparse
 import sys
 import time
 
-from tools.impl import current_impl, learner_todo, load_impl
+from checkpoints_exercises import parse_checkpoint_args
+from tools.impl import learner_todo, load_impl
 
 TRAIN_BYTES = 1_000_000
 HELDOUT_BYTES = 500_000
@@ -40,11 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vocab-size", type=int, default=VOCAB_SIZE)
     parser.add_argument("--train-bytes", type=int, default=TRAIN_BYTES)
     parser.add_argument("--corpus", default="default")
-    args = parser.parse_args(argv)
+    args = parse_checkpoint_args(parser, argv, "phase0_tokenizer")
 
-    impl = current_impl(default="learner")
-    where = "your code in phase0_tokenizer/exercises/" if impl == "learner" else "the reference"
-    print(f"Checkpoint 0 - tokenizer compression  (running {where})")
+    impl = args.impl
+    print("Checkpoint 0 - tokenizer compression")
     if impl == "learner":
         todo = learner_todo("0")
         if todo:

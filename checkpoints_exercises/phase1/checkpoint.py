@@ -29,11 +29,12 @@ from pathlib import Path
 
 import torch
 
+from checkpoints_exercises import parse_checkpoint_args
 from phase0_tokenizer.corpus import DEFAULT_CORPUS, load_documents
 from phase0_tokenizer.data import TokenDataset, get_batch, write_shards
 from phase0_tokenizer.tokenizer import Tokenizer
 from phase1_model.config import GPTConfig
-from tools.impl import current_impl, learner_todo, load_impl
+from tools.impl import learner_todo, load_impl
 
 TRAIN_BYTES = 1_000_000
 VOCAB_SIZE = 4096
@@ -69,11 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", default="checkpoints")
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--small", action="store_true", help="a 2-layer model (for quick tests)")
-    args = parser.parse_args(argv)
+    args = parse_checkpoint_args(parser, argv, "phase1_model")
 
-    impl = current_impl(default="learner")
-    where = "your code in phase1_model/exercises/" if impl == "learner" else "the reference"
-    print(f"Checkpoint 1 - loss at init is ln(vocab) +- {TOLERANCE}  (running {where})")
+    impl = args.impl
+    print(f"Checkpoint 1 - loss at init is ln(vocab) +- {TOLERANCE}")
     if impl == "learner":
         todo = learner_todo("1")
         if todo:

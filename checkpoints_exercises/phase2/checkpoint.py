@@ -30,9 +30,10 @@ import time
 import torch
 import torch.nn.functional as F
 
+from checkpoints_exercises import parse_checkpoint_args
 from phase2_training.optimizer import param_groups
 from phase2_training.overfit import OverfitConfig, build, overfit
-from tools.impl import current_impl, learner_todo, load_impl
+from tools.impl import learner_todo, load_impl
 
 
 def oracle_checks(loss, clipping, schedule) -> list[str]:
@@ -67,13 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, default=defaults.max_steps)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch lines")
-    args = parser.parse_args(argv)
+    args = parse_checkpoint_args(parser, argv, "phase2_training")
+    if args.max_steps < defaults.warmup_steps:
+        parser.error(f"--max-steps must be at least the {defaults.warmup_steps} warmup steps")
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    impl = current_impl(default="learner")
-    where = "your code in phase2_training/exercises/" if impl == "learner" else "the reference"
-    print(f"Checkpoint 2 - overfit 1000 sentences to loss < {defaults.target_loss}  (running {where})")
+    impl = args.impl
+    print(f"Checkpoint 2 - overfit 1000 sentences to loss < {defaults.target_loss}")
     if impl == "learner":
         todo = learner_todo("2")
         if todo:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import torch
 
-from tools.impl import current_impl, learner_todo, load_impl
+from checkpoints_exercises import parse_checkpoint_args
+from tools.impl import learner_todo, load_impl
 
 # Per-optimizer learning rates for this task (a small sweep, see docs/checkpoints/phase3-checkpoint.md).
 # Muon uses Liu et al.'s "match_rms_adamw" scaling, so its lr is on AdamW's scale.
@@ -62,8 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per optimizer")
     parser.add_argument("--plot", default="runs/checkpoint3/overfit_adamw_vs_muon.png")
     parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args(argv)
-    impl = current_impl(default="learner")
+    args = parse_checkpoint_args(parser, argv, "phase3_optim")
+    from phase2_training.overfit import OverfitConfig
+    if args.max_steps < OverfitConfig.warmup_steps:
+        parser.error(f"--max-steps must be at least the {OverfitConfig.warmup_steps} warmup steps")
+    impl = args.impl
     if impl == "learner":
         todo = [ex for ex in learner_todo("3") if ex.commit in ("3.1", "3.2")]
         if todo:

@@ -1,6 +1,8 @@
 """Debugging challenge ★★★ (commit 3.1): this Adam trains, the loss goes down, yet it drifts away from
-torch.optim.Adam, and the very first steps are much smaller than `lr`. Which line of Algorithm 1 of
-Kingma & Ba is missing, and which test catches it?"""
+torch.optim.Adam, and its first steps are not lr-sized: on a steady gradient torch's Adam moves each
+weight by about `lr` per step, this one by 3.16x `lr` on the very first step with betas (0.9, 0.999)
+but 0.45x `lr` with betas (0.9, 0.95). Which line of Algorithm 1 of Kingma & Ba is missing, and which
+test catches it?"""
 
 TARGET = "phase3_optim.adam"
 COMMIT = "3.1"

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import torch
 
-from tools.impl import current_impl, learner_todo, load_impl
+from checkpoints_exercises import parse_checkpoint_args
+from tools.impl import learner_todo, load_impl
 
 THRESHOLD = 0.8
 
@@ -65,11 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default="examples/gpt_500m.py" if gpus else None,
                         help="model and batch to time (default: a small CPU GPT; GPUs: examples/gpt_500m.py)")
     parser.add_argument("--out", default="runs/checkpoint4")
-    args = parser.parse_args(argv)
+    args = parse_checkpoint_args(parser, argv, "phase4_distributed")
 
-    impl = current_impl(default="learner")
-    where = "your code in phase4_distributed/exercises/" if impl == "learner" else "the reference"
-    print(f"Checkpoint 4 - scaling efficiency, 1 vs {args.nproc} processes  (running {where})")
+    impl = args.impl
+    print(f"Checkpoint 4 - scaling efficiency, 1 vs {args.nproc} processes")
     if impl == "learner":
         todo = learner_todo("4")
         if todo:
