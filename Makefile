@@ -7,7 +7,7 @@ EX     ?=
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges check-alternatives stubs \
         progress reset restore hint lint format demo demo-gpu gpu-check train prepare profile scaling \
-        bench-model bench-training bench-tokenizer bench-optim clean
+        bench-model bench-training bench-tokenizer bench-optim mutate clean
 
 help: ## list the commands
 	@echo "mini-nanochat — learner loop: read the ADR -> fill the stub -> make phaseX.Y -> exercises"
@@ -62,6 +62,9 @@ check-challenges: ## honesty: every debugging challenge is caught by an assertio
 
 check-alternatives: ## honesty: every alternative solution (alt_*.py) passes its exercise's tests
 	$(PYTHON) -m tools.challenges --only alt
+
+mutate: ## mutation check (not in test-all; ~1 h on 2 cores): plant each bug of tools/mutations/ (LIST=, JOBS=, ONLY=)
+	$(PYTHON) -m tools.mutate $(if $(LIST),--list $(LIST)) --jobs $(or $(JOBS),1) $(if $(ONLY),--only $(ONLY))
 
 test-all: check-stubs test-reference test-stubs check-challenges check-alternatives ## everything CI runs
 	@echo "test-all: all checks passed"
