@@ -376,8 +376,6 @@ def test_a_file_with_a_recomputed_checksum_is_still_checked_for_consistency(tmp_
 
 
 @pytest.mark.commit("0.3")
-@pytest.mark.xfail(strict=False, reason="Tokenizer.save gets fsync and temp cleanup from the shared atomic-write "
-                                        "helper (ARCH); drop this mark when it lands")
 def test_save_is_atomic_fsync_then_rename_in_the_same_folder_and_no_temp_on_error(tmp_path, monkeypatch):
     tok, path = small(reference), tmp_path / "tok.txt"
     path.write_text("the previous file")
