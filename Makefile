@@ -3,6 +3,15 @@ PYTHON ?= python3
 IMPL   ?= learner
 TORCH  ?=
 EX     ?=
+# optional knobs some targets read (see make help): CONFIG STEPS NPROC DRY PICK LIST JOBS ONLY
+CONFIG ?=
+STEPS  ?=
+NPROC  ?=
+DRY    ?=
+PICK   ?=
+LIST   ?=
+JOBS   ?=
+ONLY   ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges check-alternatives stubs \

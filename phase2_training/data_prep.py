@@ -80,8 +80,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from phase2_training.config import ConfigError, load_config
     from phase2_training.train import split_args
+    argv = sys.argv[1:] if argv is None else argv
+    if "-h" in argv or "--help" in argv:
+        print("usage: python -m phase2_training.data_prep --config PATH [--key=value ...]\n"
+              "  --config PATH   a config file (examples/*.py); the data keys (corpus, vocab_size, data_root, ...)\n"
+              "                  take the same --key=value overrides as the trainer")
+        return 0
     try:
-        path, overrides = split_args(sys.argv[1:] if argv is None else argv)
+        path, overrides = split_args(argv)
         cfg = load_config(path, overrides)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)

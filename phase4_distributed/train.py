@@ -4,6 +4,7 @@
     torchrun --nproc_per_node=2 -m phase4_distributed.train --config examples/tiny_model.py --strategy=fsdp
     python -m phase4_distributed.train --config examples/tiny_model.py        # one process: strategy "single"
     python -m phase2_training.data_prep --config examples/gpt_500m.py         # prepare the data first (optional)
+    python -m phase4_distributed.train --help                                  # every key and its default
 
 Phase 3's build_trainer, plus what phase 4 adds, in the order it runs:
 

@@ -175,7 +175,7 @@ def cli_of(cmd: DocCommand) -> tuple[str, str, list[str]] | None:
     words = list(cmd.argv)
     if words[0] == "torchrun":
         words = words[1:]
-        while words and words[0].startswith("--"):  # torchrun's own options: --nproc_per_node=8
+        while words and (words[0].startswith("--") or words[0] == "..."):  # torchrun's own options
             words = words[1:]
         words = ["python", *words]
     if words[0] not in ("python", "python3") or len(words) < 2:
