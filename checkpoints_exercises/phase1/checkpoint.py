@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 import torch
 
 from checkpoints_exercises import parse_checkpoint_args
+from phase0_tokenizer.atomic import atomic_write
 from phase0_tokenizer.corpus import DEFAULT_CORPUS, load_documents
 from phase0_tokenizer.data import TokenDataset, get_batch, write_shards
 from phase0_tokenizer.tokenizer import Tokenizer
@@ -121,9 +121,8 @@ def main(argv: list[str] | None = None) -> int:
 
     path = out_dir / "phase1.pt"
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(model.checkpoint_state(tokenizer=tok_path.name, phase=1), tmp)
-    os.replace(tmp, path)  # atomic: a crash never leaves half a checkpoint
+    state = model.checkpoint_state(tokenizer=tok_path.name, phase=1)
+    atomic_write(path, lambda f: torch.save(state, f))  # a crash never leaves half a checkpoint
     print(f"  saved {path} (config + weights; tokenizer {tok_path.name} beside it)")
     print(f"PASS: loss at init {loss:.4f} is within {TOLERANCE} of ln({config.vocab_size}) = {target:.4f}")
     return 0
