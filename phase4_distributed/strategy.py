@@ -18,7 +18,8 @@ is sharded (as torchtitan does): fully_shard's hooks then wrap compiled blocks, 
 graph breaks on FSDP's own hooks, so every block runs compiled. The embedding, final norm,
 head and loss stay eager: compiling the sharded root as well was tried (torch 2.13, CPU,
 gloo) and Dynamo gives up on the root frame at FSDP2's hooks (they are marked
-torch._dynamo.disable), so it bought nothing; those parts are a few percent of the FLOPs.
+torch._dynamo.disable), so it bought nothing. What stays eager is mostly the head's matmul,
+which compiling would not speed up, and the elementwise soft-cap and loss on the logits.
 """
 
 from __future__ import annotations
