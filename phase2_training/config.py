@@ -32,6 +32,7 @@ from pathlib import Path
 from phase1_model.config import ConfigError, GPTConfig
 from phase2_training.schedule import SCHEDULES
 
+FLOAT32_MAX = 3.4028234663852886e38  # the optimizers compute in float32: a larger lr overflows inside them
 DTYPES = ("fp32", "bf16", "fp16")           # autocast dtypes; fp16 also needs phase 3's loss scaler
 DEVICES = ("auto", "cpu", "cuda", "mps")
 SIZE_FIELDS = ("vocab_size", "block_size", "n_layer", "n_head", "n_kv_head", "n_embd", "mlp_hidden", "dropout",
@@ -123,8 +124,9 @@ class TrainConfig:
                 raise ConfigError(f"{name}={value!r}: choose one of {', '.join(choices)}")
         # `nan > 0` is False, so every check below is written as "finite AND in range": --lr=inf or
         # --grad_clip=nan must fail here, not silently turn clipping off or poison the first update.
-        if not (_is_number(self.lr) and math.isfinite(self.lr) and self.lr > 0):
-            raise ConfigError(f"lr={self.lr!r}: must be a finite positive number (try 3e-3 for a tiny model)")
+        if not (_is_number(self.lr) and math.isfinite(self.lr) and 0 < self.lr < FLOAT32_MAX):
+            raise ConfigError(f"lr={self.lr!r}: must be a finite positive number, also in float32 (< 3.4e38); "
+                              "try 3e-3 for a tiny model")
         for name in ("out_dir", "data_root"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
@@ -149,7 +151,7 @@ class TrainConfig:
                               "validation loss and bits per byte, so some documents must be held out")
         for name in ("weight_decay", "grad_clip"):
             value = getattr(self, name)
-            if not (_is_number(value) and math.isfinite(value) and value >= 0):
+            if not (_is_number(value) and math.isfinite(value) and 0 <= value < FLOAT32_MAX):
                 raise ConfigError(f"{name}={value!r}: must be a finite number >= 0 (grad_clip=0 turns clipping "
                                   "off; typical: weight_decay=0.1, grad_clip=1.0)")
         return self

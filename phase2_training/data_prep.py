@@ -67,8 +67,9 @@ def prepare_data(cfg, log=print) -> PreparedData:
         docs = load_documents(cfg.corpus, max_bytes=cfg.max_bytes)
     except CorpusError as e:
         raise ConfigError(f"--corpus={cfg.corpus}: {e}") from None
+    check_writable(cfg.data_root, "data_root")
     created = not out.exists()
-    check_writable(out, "data_root")
+    out.mkdir(exist_ok=True)
     try:
         return _build(cfg, out, tok_path, docs, log)
     except BaseException:  # an error, a full disk, Ctrl-C: no half-built data folder and no temp files

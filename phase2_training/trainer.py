@@ -156,6 +156,7 @@ class Trainer:
         except (KeyError, ValueError, RuntimeError, IndexError) as e:  # a state of another shape or optimizer
             raise CheckpointError(f"{path}: its optimizer state does not fit this run's optimizer "
                                   f"({type(e).__name__}: {e}); resume with the settings it was trained with") from None
+        self._apply_new_hyperparameters(path, state["train_config"])
         if self.scaler is not None and "scaler" in state:
             self.scaler.load_state_dict(state["scaler"])  # fp16: the loss scale continues where it was
         elif self.scaler is not None:
@@ -187,6 +188,21 @@ class Trainer:
                      f"{self.cfg.batch_size} x {self.cfg.grad_accum_steps}); change --grad_accum_steps to keep it")
         if saved.get("dtype", "fp32") != self.cfg.dtype:
             self.log(f"warning: {path} was trained in {saved.get('dtype')}, this run uses {self.cfg.dtype}")
+
+    def _apply_new_hyperparameters(self, path: Path, saved: dict) -> None:
+        """The optimizer state brings back the saved run's lr and weight decay (param_groups); a resume
+        with --lr or --weight_decay on the command line (the fix after a divergence) must use the new ones."""
+        old_lr, old_wd = saved.get("lr", self.cfg.lr), saved.get("weight_decay", self.cfg.weight_decay)
+        for group in self.optimizer.param_groups:
+            if old_lr != self.cfg.lr:  # keep each group's own scale (Muon, lr_scales): rescale, not overwrite
+                for key in ("initial_lr", "lr"):
+                    if key in group:
+                        group[key] = group[key] * self.cfg.lr / old_lr
+            if old_wd != self.cfg.weight_decay and group.get("weight_decay", 0.0) > 0:  # no-decay groups stay 0
+                group["weight_decay"] = self.cfg.weight_decay
+        if old_lr != self.cfg.lr or old_wd != self.cfg.weight_decay:
+            self.log(f"resuming {path} with lr {old_lr:g} -> {self.cfg.lr:g}, weight_decay {old_wd:g} -> "
+                     f"{self.cfg.weight_decay:g}")
 
     # ---- the loop (2.2) ---------------------------------------------------------------------------
     def evaluate(self) -> dict[str, float]:
@@ -253,10 +269,10 @@ class Trainer:
     def _diverged(self, err: NonFiniteLossError, updated: bool = False) -> TrainingDiverged:
         """The error to stop with: names the newest checkpoint that verifies (checksum, finite weights)."""
         good = newest_good_checkpoint(self.ckpt_dir) if self.is_master else None
-        where = (f"The newest checkpoint verified finite, {good[0]}, is untouched: resume from it with --resume"
-                 if good else "No verified checkpoint was written yet: restart")
+        where = (f"The newest checkpoint verified finite, {good[0]}, is untouched: continue from it with --resume,"
+                 if good else "No verified checkpoint was written yet: restart,")
         step = self.step if updated else self.step + 1
         what = "Nothing was saved after the bad update" if updated else "This step's update was not applied"
         return TrainingDiverged(f"training stopped at step {step}: {err}. {what}. "
-                                f"{where} and a lower learning rate (now --lr={self.cfg.lr:g}), a longer warmup "
+                                f"{where} with a lower learning rate (now --lr={self.cfg.lr:g}), a longer warmup "
                                 f"(--warmup_steps) or gradient clipping (--grad_clip=1.0, now {self.cfg.grad_clip:g}).")
