@@ -182,10 +182,11 @@ class Trainer:
                   * state["model_config"].get("block_size", self.cfg.block_size) * saved_world)
         now = self.cfg.tokens_per_step * self.world_size
         if before != now:
-            self.log(f"warning: the global batch changes from {before:,} to {now:,} tokens per step ({path} was "
-                     f"written by {saved_world} process(es) x batch_size={saved.get('batch_size')} x "
-                     f"grad_accum_steps={saved.get('grad_accum_steps')}; this run: {self.world_size} x "
-                     f"{self.cfg.batch_size} x {self.cfg.grad_accum_steps}); change --grad_accum_steps to keep it")
+            self.log(f"warning: {path} was written by {saved_world} process(es), this run has {self.world_size}: "
+                     f"the global batch changes from {before:,} to {now:,} tokens per step (processes x batch_size "
+                     f"x grad_accum_steps: {saved_world} x {saved.get('batch_size')} x "
+                     f"{saved.get('grad_accum_steps')} then, {self.world_size} x {self.cfg.batch_size} x "
+                     f"{self.cfg.grad_accum_steps} now); change --grad_accum_steps to keep it")
         if saved.get("dtype", "fp32") != self.cfg.dtype:
             self.log(f"warning: {path} was trained in {saved.get('dtype')}, this run uses {self.cfg.dtype}")
 
