@@ -28,7 +28,7 @@ from phase2_training.device import DeviceError, pick_device
 def load_model(checkpoint: str | Path, device: str | torch.device = "cpu",
                tokenizer_path: str | Path | None = None) -> tuple[GPT, Tokenizer, dict]:
     """(model in eval mode, its tokenizer, the checkpoint dict) from a step_*.pt file or a checkpoints folder."""
-    state = load_checkpoint(checkpoint)
+    state = load_checkpoint(checkpoint, log=lambda msg: print(f"warning: {msg}", file=sys.stderr))  # skipped ones
     model = GPT.from_checkpoint(state)  # phase 1 reads its own two keys, model_config and model
     ref = state["tokenizer"]
     path = Path(tokenizer_path or ref["path"])

@@ -138,10 +138,13 @@ class Trainer:
         if latest_checkpoint(self.ckpt_dir) is None:
             raise CheckpointError(f"--resume, but {self.ckpt_dir} holds no checkpoint: drop --resume to start fresh")
         # the newest checkpoint that verifies (checksum, finite weights); each skipped one is named with why
-        good = newest_good_checkpoint(self.ckpt_dir, log=lambda msg: self.log(f"warning: {msg}"))
+        skipped: list[str] = []
+        good = newest_good_checkpoint(self.ckpt_dir, log=skipped.append)
         if good is None:
-            raise CheckpointError(f"--resume, but no checkpoint in {self.ckpt_dir} verifies (reasons above): "
-                                  "start a fresh run with a new --out_dir")
+            raise CheckpointError(f"--resume, but no checkpoint in {self.ckpt_dir} verifies: " + "; ".join(skipped)
+                                  + ". Start a fresh run with a new --out_dir")
+        for line in skipped:
+            self.log(f"warning: {line}")
         path, state = good  # onto the CPU: each load below moves tensors where they live
         self._check_compatible(path, state)
         saved = GPTConfig.from_dict(state["model_config"])

@@ -197,9 +197,12 @@ def load_checkpoint(path: str | Path, log: Callable = lambda *a, **k: None) -> d
     if path.is_dir():
         if latest_checkpoint(path) is None:
             raise CheckpointError(f"no step_*.pt checkpoint in {path}: train first, or point at a file")
-        good = newest_good_checkpoint(path, log)
+        skipped: list[str] = []
+        good = newest_good_checkpoint(path, skipped.append)
         if good is None:
-            raise CheckpointError(f"no checkpoint in {path} verifies (see the reasons above): start a fresh run")
+            raise CheckpointError(f"no checkpoint in {path} verifies: " + "; ".join(skipped))
+        for line in skipped:
+            log(line)
         return good[1]
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}: check the path (checkpoints live in <out_dir>/checkpoints)")
