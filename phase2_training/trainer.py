@@ -63,17 +63,21 @@ def local_tensors(params) -> list[torch.Tensor]:
 
 
 def all_finite(tensors: list[torch.Tensor]) -> bool:
-    """True if no tensor holds nan/inf: one fused max-abs per tensor (torch._foreach_norm with ord=inf
-    cannot overflow, unlike the 2-norm of huge finite weights), stacked, one host sync for the lot."""
+    """True if no tensor holds nan/inf. The fast path is one fused reduction and one host sync for the lot:
+    torch._foreach_norm (one multi-tensor kernel on GPUs; 0.08 ms for the demo's 0.9M weights on a CPU
+    core), stacked, isfinite. A nan or inf anywhere makes its norm nan/inf. The 2-norm of huge but finite
+    weights (|w| ~ 1e20) can overflow too, so only when the fast path says "not finite" is every element
+    checked exactly: the rare path may be slow, the common one must not be."""
     tensors = [t.detach() for t in tensors if t.numel()]
     if not tensors:
         return True
     by_device: dict = {}
     for t in tensors:  # foreach kernels take one device (and dtype) per call
         by_device.setdefault((t.device, t.dtype), []).append(t)
-    flags = [torch.isfinite(torch.stack(torch._foreach_norm(group, float("inf")))).all()
-             for group in by_device.values()]
-    return bool(torch.stack([f.to(flags[0].device) for f in flags]).all())  # the one .item()
+    flags = [torch.isfinite(torch.stack(torch._foreach_norm(group))).all() for group in by_device.values()]
+    if bool(torch.stack([f.to(flags[0].device) for f in flags]).all()):  # the one host sync
+        return True
+    return all(bool(torch.isfinite(t).all()) for t in tensors)
 
 
 class Trainer:
