@@ -4,6 +4,7 @@
     python -m phase2_training.train --config examples/tiny_model.py --max_steps=200 --lr=1e-3
     python -m phase2_training.train --config examples/tiny_model.py --model.n_layer=4   # a model field
     python -m phase2_training.train --config examples/tiny_model.py --resume      # continue the newest checkpoint
+    python -m phase2_training.train --config examples/tiny_model.py --overwrite   # old run -> <out_dir>.old-<time>
     python -m phase2_training.train --help                                        # every key and its default
 
 `build_trainer` below is the whole wiring, in the order it runs: config -> device and
