@@ -88,6 +88,7 @@ def check_fresh(out_dir: str | Path, resume: bool, overwrite: bool) -> None:
 def claim_out_dir(out_dir: str | Path, resume: bool = False, overwrite: bool = False,
                   log: Callable = print) -> Iterator[Path]:
     """Lock out_dir for this process, refuse or move aside an old run, release the lock on exit."""
+    created = not Path(out_dir).exists()
     out_dir = check_writable(out_dir, "out_dir")
     lock_path = out_dir / LOCK_FILE
     lock = FileLock(lock_path, timeout=0)
@@ -110,3 +111,7 @@ def claim_out_dir(out_dir: str | Path, resume: bool = False, overwrite: bool = F
     finally:
         (out_dir / PID_FILE).unlink(missing_ok=True)
         lock.release()
+        if created and not run_files(out_dir):  # a run that failed before writing anything leaves no folder
+            with contextlib.suppress(OSError):
+                (out_dir / LOCK_FILE).unlink()
+                out_dir.rmdir()

@@ -269,6 +269,7 @@ def test_a_broken_config_file_is_a_message_with_its_line(tmp_path, capsys, body,
 def test_bad_device_and_model_flags_are_config_errors(tmp_path, data_root, capsys, flag, says):
     assert train(tmp_path / "run", data_root, flag, "--max_steps=2") == 2
     assert says in error(capsys)
+    assert not (tmp_path / "run").exists(), "a run that failed before training leaves no folder behind"
 
 
 def test_an_unknown_corpus_is_a_config_error_and_leaves_no_folder(tmp_path, capsys):
