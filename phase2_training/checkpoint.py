@@ -133,17 +133,20 @@ def save_checkpoint(directory: str | Path, state: dict, keep: int | None = None)
     if missing:
         raise ValueError(f"checkpoint state lacks {missing}; see phase2_training.checkpoint.REQUIRED")
     path = checkpoint_path(directory, state["step"])
+    written = False
     try:
         atomic_save({"format": FORMAT_NAME, "version": FORMAT_VERSION, **state}, path)
+        written = True
         # the sidecar comes second: a kill between the two leaves a checkpoint without a sidecar (trusted
         # as a hand-copied file is), never a sidecar describing bytes that are not there
         atomic_write_text(checksum_path(path), f"{file_digest(path)}  {path.name}\n")
     except (OSError, RuntimeError) as e:
         if not _disk_full(e):
             raise
-        path.unlink(missing_ok=True)  # a checkpoint whose sidecar could not be written: drop both halves
-        checksum_path(path).unlink(missing_ok=True)
-        remove_stale_temp_files(directory)
+        if written:  # the new checkpoint landed but its sidecar could not: drop both halves of the pair
+            path.unlink(missing_ok=True)
+            checksum_path(path).unlink(missing_ok=True)
+        remove_stale_temp_files(directory)  # (a failed atomic_save left the old file of this name alone)
         previous = [p for _, p in list_checkpoints(directory)]
         intact = (f"the previous checkpoint {previous[-1]} is intact" if previous
                   else "no earlier checkpoint exists")

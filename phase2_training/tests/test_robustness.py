@@ -334,3 +334,27 @@ def test_sample_refuses_bad_flags_with_exit_2(first_run, capsys, flag, says):
     with pytest.raises(SystemExit) as exit_:
         sample_main(["--checkpoint", str(out / "checkpoints"), flag])
     assert exit_.value.code == 2 and says in error(capsys)
+
+
+def test_disk_full_on_the_checksum_sidecar_drops_the_new_pair_and_keeps_the_old(first_run, monkeypatch):
+    import phase2_training.checkpoint as ckpt
+    out, _ = first_run
+    ckpts = out / "checkpoints"
+    state = load_checkpoint(ckpts / "step_000004.pt")
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ckpt, "atomic_write_text", full)
+    with pytest.raises(ckpt.DiskFullError, match=r"disk full while writing .*step_000006\.pt.*step_000004\.pt is intact"):
+        ckpt.save_checkpoint(ckpts, {**state, "step": 6})
+    assert sorted(p.name for p in ckpts.iterdir()) == ["step_000002.pt", "step_000002.pt.sha256",
+                                                       "step_000004.pt", "step_000004.pt.sha256"]
+    # the same step again (a resumed run re-saving it): the old file and its sidecar survive a failed write
+    monkeypatch.setattr(torch, "save", lambda obj, f: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+    before = digest(ckpts / "step_000004.pt")
+    with pytest.raises(ckpt.DiskFullError):
+        ckpt.save_checkpoint(ckpts, state)
+    assert digest(ckpts / "step_000004.pt") == before
+    monkeypatch.undo()
+    load_checkpoint(ckpts / "step_000004.pt")
