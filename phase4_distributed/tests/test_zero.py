@@ -3,6 +3,7 @@
 Oracle: torch.optim.AdamW, unsharded, on the same gradients.
 """
 
+import copy
 import math
 
 import pytest
@@ -41,7 +42,32 @@ def _run(ctx, zero_mod, use_zero, steps):
 
 
 @pytest.mark.commit("4.2", "zero_update_shard")
-def test_zero_adamw_in_one_process_equals_torch_adamw_over_many_steps(impl):
+def test_zero_adamw_in_one_process_equals_torch_adamw_over_100_steps(impl):
+    """A well-conditioned problem (every gradient is real signal), so any correct op order agrees."""
+    zero = impl("phase4_distributed.zero")
+    torch.manual_seed(0)
+    ours = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.Tanh(), torch.nn.Linear(32, 4))
+    ref = copy.deepcopy(ours)
+    opt, ref_opt = zero.ZeroAdamW(_groups(ours), **HYPER), torch.optim.AdamW(_groups(ref), **HYPER)
+    g = torch.Generator().manual_seed(1)
+    for _ in range(100):
+        x, y = torch.randn(16, 8, generator=g), torch.randn(16, 4, generator=g)
+        for model, o in ((ours, opt), (ref, ref_opt)):
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            o.step()
+            o.zero_grad(set_to_none=True)
+    # measured: the textbook form (m_hat / (sqrt(v_hat) + eps)) differs from torch by 4e-7 after 50 steps,
+    # 8e-7 after 200 (weights ~0.4); a missing bias correction or coupled decay is off by > 1e-4
+    for p, q in zip(ours.parameters(), ref.parameters()):
+        torch.testing.assert_close(p, q, rtol=0, atol=1e-5)
+
+
+@pytest.mark.reference_only
+@pytest.mark.commit("4.2", "zero_update_shard")
+def test_reference_zero_adamw_follows_torchs_float32_op_order_on_a_gpt(impl):
+    """Our reference does torch's operations in torch's order, so it matches even on a GPT, where
+    noise-level gradients (a key bias's is zero in exact math) turn any other order's round-off into
+    O(lr) differences: the textbook form is off by 4e-5 here after 20 steps. Reference only."""
     zero = impl("phase4_distributed.zero")
     ours, ref = tiny_gpt(), tiny_gpt()
     opt, ref_opt = zero.ZeroAdamW(_groups(ours), **HYPER), torch.optim.AdamW(_groups(ref), **HYPER)
