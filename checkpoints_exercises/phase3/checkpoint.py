@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plot", default="runs/checkpoint3/overfit_adamw_vs_muon.png")
     parser.add_argument("--threads", type=int, default=2)
     args = parse_checkpoint_args(parser, argv, "phase3_optim")
-    from phase2_training.overfit import OverfitConfig
+    from checkpoints_exercises.phase2.overfit import OverfitConfig, build, overfit  # phase 2's task and loop
     if args.max_steps < OverfitConfig.warmup_steps:
         parser.error(f"--max-steps must be at least the {OverfitConfig.warmup_steps} warmup steps")
     impl = args.impl
@@ -77,7 +77,6 @@ def main(argv: list[str] | None = None) -> int:
             print("Finish them (make phase3.1, make phase3.2), or run the reference: IMPL=reference make checkpoint3")
             return 1
     torch.set_num_threads(args.threads)
-    from checkpoints_exercises.phase2.overfit import OverfitConfig, build, overfit  # phase 2's task and loop
 
     cfg = replace(OverfitConfig(), batch_size=16, max_steps=args.max_steps, time_limit_s=args.time_limit)
     print(f"Checkpoint 2-3 ({impl} code): overfit {cfg.sentences} sentences to loss < {cfg.target_loss}, "
