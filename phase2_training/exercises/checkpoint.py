@@ -53,7 +53,13 @@ REQUIRED = ("step", "model", "optimizer", "rng", "loader", "train_config", "mode
 
 
 def atomic_save(obj, path: str | Path) -> Path:
-    """torch.save(obj) to `path` so that readers see the old file or the complete new one, never a part."""
+    """torch.save(obj) to `path` so that readers see the old file or the complete new one, never a part.
+
+    Creates missing parent folders; returns `path` as a Path. The bytes go to a temporary file in
+    path's own directory (a rename across file systems is a copy, not atomic), are flushed and
+    os.fsync'ed, then os.replace'd onto `path`; if anything raises, the temporary file is removed,
+    the old file at `path` is left as it was, and the error propagates.
+    """
     # >>> exercise 2.4 atomic_save: hand phase 0's atomic writer a function that serialises obj with torch
     # TODO: hand phase 0's atomic writer a function that serialises obj with torch
     raise NotImplementedError("exercise 2.4 atomic_save")
