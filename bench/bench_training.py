@@ -39,21 +39,22 @@ def bench_demo_throughput(steps: int, quick: bool, data_root: str) -> dict:
     from phase2_training.config import load_config
     from phase2_training.schedule import lr_multiplier, set_lr
     from phase2_training.step import train_step
-    from phase2_training.trainer import Trainer
+    from phase3_optim.train import build_trainer  # the demo's own wiring: its optimizer, precision, compile
     overrides = ["--progress=false", f"--data_root={data_root}", "--threads=0"]
     if quick:
         overrides += ["--max_bytes=250000", "--vocab_size=300", "--tokenizer_bytes=none", "--val_fraction=0.5",
-                      "--n_layer=1", "--n_embd=32", "--block_size=32", "--batch_size=4"]
+                      "--model.n_layer=1", "--model.n_embd=32", "--model.block_size=32", "--batch_size=4"]
     cfg = load_config("examples/demo_cpu.py", overrides)
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = Trainer(dataclasses.replace(cfg, out_dir=tmp), log=lambda *a, **k: None)
+        trainer = build_trainer(dataclasses.replace(cfg, out_dir=tmp), log=lambda *a, **k: None)
         times = []  # the trainer's own loop, minus logging, evals and checkpoints
         for step in range(steps + 3):
             set_lr(trainer.optimizer, lr_multiplier(step, cfg.schedule, cfg.warmup_steps, cfg.max_steps,
                                                     cfg.min_lr_frac, cfg.decay_frac))
             t = time.perf_counter()
             micro = [next(trainer.loader) for _ in range(cfg.grad_accum_steps)]
-            train_step(trainer.train_model, trainer.optimizer, micro, cfg.grad_clip)
+            train_step(trainer.train_model, trainer.optimizer, micro, cfg.grad_clip, trainer.autocast,
+                       trainer.scaler, trainer.grad_sync)
             times.append(time.perf_counter() - t)
         timed = times[3:]
         return {"params": trainer.model.num_params(), "tokens_per_step": cfg.tokens_per_step,

@@ -109,8 +109,9 @@ class GPTConfig:
             raise ConfigError(f"dropout={self.dropout}: must be in [0, 1)")
         if self.logit_softcap is not None and self.logit_softcap <= 0:
             raise ConfigError(f"logit_softcap={self.logit_softcap}: use a positive cap (nanochat: 15) or None")
-        if self.rope_theta <= 0 or self.norm_eps <= 0:
-            raise ConfigError("rope_theta and norm_eps must be positive")
+        if not (math.isfinite(self.rope_theta) and self.rope_theta > 0 and math.isfinite(self.norm_eps)
+                and self.norm_eps > 0):  # written so that nan fails too (nan <= 0 is False)
+            raise ConfigError(f"rope_theta={self.rope_theta} and norm_eps={self.norm_eps} must be finite and positive")
         if tokenizer is not None and tokenizer.vocab_size > self.vocab_size:
             raise ConfigError(f"the tokenizer has {tokenizer.vocab_size} ids but vocab_size={self.vocab_size}: "
                               f"ids >= {self.vocab_size} would index past the embedding table; set "

@@ -20,8 +20,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import difflib
+import math
 import re
 import runpy
+import traceback
 import types
 import typing
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from pathlib import Path
 from phase1_model.config import ConfigError, GPTConfig
 from phase2_training.schedule import SCHEDULES
 
+FLOAT32_MAX = 3.4028234663852886e38  # the optimizers compute in float32: a larger lr overflows inside them
 DTYPES = ("fp32", "bf16", "fp16")           # autocast dtypes; fp16 also needs phase 3's loss scaler
 DEVICES = ("auto", "cpu", "cuda", "mps")
 SIZE_FIELDS = ("vocab_size", "block_size", "n_layer", "n_head", "n_kv_head", "n_embd", "mlp_hidden", "dropout",
@@ -81,6 +84,7 @@ class TrainConfig:
     checkpoint_interval: int = 500       # steps between checkpoints (and at the end); 0 = only at the end
     keep_checkpoints: int = 2            # newest checkpoints kept on disk
     resume: bool = False                 # continue from the newest checkpoint in out_dir
+    overwrite: bool = False              # fresh run into a used out_dir: move the old run to <out_dir>.old-<time>
     progress: bool = True                # rich progress bar (tokens/s, loss, lr, ETA)
     sample_tokens: int = 0               # >0: write samples of this length at the end
 
@@ -118,25 +122,46 @@ class TrainConfig:
             base = value.split(":")[0] if name == "device" and isinstance(value, str) else value
             if base not in choices:
                 raise ConfigError(f"{name}={value!r}: choose one of {', '.join(choices)}")
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0):
-            raise ConfigError(f"lr={self.lr!r}: must be a positive number (try 3e-3 for a tiny model)")
+        # `nan > 0` is False, so every check below is written as "finite AND in range": --lr=inf or
+        # --grad_clip=nan must fail here, not silently turn clipping off or poison the first update.
+        if not (_is_number(self.lr) and math.isfinite(self.lr) and 0 < self.lr < FLOAT32_MAX):
+            raise ConfigError(f"lr={self.lr!r}: must be a finite positive number, also in float32 (< 3.4e38); "
+                              "try 3e-3 for a tiny model")
+        for name in ("out_dir", "data_root"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{name}={value!r}: must name a folder (an empty --{name}= would write into "
+                                  "the current directory), e.g. --out_dir=runs/tiny")
+        if self.seed >= 2**63:  # torch.manual_seed takes a 64-bit signed integer
+            raise ConfigError(f"seed={self.seed}: must be < 2**63")
         if self.warmup_steps > self.max_steps:
             raise ConfigError(f"warmup_steps={self.warmup_steps} > max_steps={self.max_steps}: "
                               "lower warmup_steps (a few percent of max_steps is typical)")
-        for name in ("min_lr_frac", "decay_frac", "beta1", "beta2"):
-            if not 0 <= getattr(self, name) <= 1:
+        for name in ("min_lr_frac", "decay_frac"):
+            if not (_is_number(getattr(self, name)) and 0 <= getattr(self, name) <= 1):
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be in [0, 1]")
+        for name in ("beta1", "beta2"):  # beta = 1 divides by 1 - beta^t = 0 in Adam's bias correction
+            if not (_is_number(getattr(self, name)) and 0 <= getattr(self, name) < 1):
+                raise ConfigError(f"{name}={getattr(self, name)!r}: must be in [0, 1) (typical: beta1=0.9, "
+                                  "beta2=0.95)")
         if not (isinstance(self.dist_timeout_s, (int, float)) and self.dist_timeout_s > 0):
             raise ConfigError(f"dist_timeout_s={self.dist_timeout_s!r}: must be a positive number of seconds")
         if not 0 < self.val_fraction <= 0.5:
             raise ConfigError(f"val_fraction={self.val_fraction!r}: must be in (0, 0.5]; the run reports "
                               "validation loss and bits per byte, so some documents must be held out")
-        if self.weight_decay < 0 or self.grad_clip < 0:
-            raise ConfigError("weight_decay and grad_clip must be >= 0 (grad_clip=0 turns clipping off)")
+        for name in ("weight_decay", "grad_clip"):
+            value = getattr(self, name)
+            if not (_is_number(value) and math.isfinite(value) and 0 <= value < FLOAT32_MAX):
+                raise ConfigError(f"{name}={value!r}: must be a finite number >= 0 (grad_clip=0 turns clipping "
+                                  "off; typical: weight_decay=0.1, grad_clip=1.0)")
         return self
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _parse_value(name: str, text: str, annotation) -> object:
@@ -196,7 +221,14 @@ def override_model(model: GPTConfig, changes: dict) -> GPTConfig:
     for name in ("n_kv_head", "mlp_hidden"):
         if name not in changes and getattr(model, name) == getattr(probe, name):
             base[name] = None
-    return GPTConfig(**{**base, **changes})  # GPTConfig.__post_init__ resolves and validates
+    try:
+        return GPTConfig(**{**base, **changes})  # GPTConfig.__post_init__ resolves and validates
+    except ConfigError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError) as e:  # a value of the wrong kind for a field
+        shown = ", ".join(f"--model.{k}={v!r}" for k, v in changes.items())
+        raise ConfigError(f"{shown}: not a valid model setting ({type(e).__name__}: {e}); "
+                          "see --help for each model field and its default") from None
 
 
 def apply_overrides(cfg: TrainConfig, overrides: list[str]) -> TrainConfig:
@@ -246,12 +278,20 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
             raise ConfigError(f"config file {path} not found" + (f"; try one of {examples}" if examples else ""))
         try:
             namespace = runpy.run_path(str(path))
-        except TypeError as e:  # TrainConfig(lerning_rate=...) in the file
-            bad = re.search(r"unexpected keyword argument '(\w+)'", str(e))
-            if not bad:
-                raise
-            raise ConfigError(f"{path}: {_unknown(bad[1], [f.name for f in dataclasses.fields(TrainConfig)])}") \
-                from None
+        except ConfigError as e:  # TrainConfig(lr=-1) in the file: validate() said why
+            raise ConfigError(f"{path}: {e}") from None
+        except SyntaxError as e:  # a config file is Python: point at the line, as the interpreter would
+            raise ConfigError(f"{path}, line {e.lineno}: syntax error ({e.msg}): fix the file; it is "
+                              "plain Python that sets `config = TrainConfig(...)`") from None
+        except Exception as e:  # noqa: BLE001 -- anything the file raises is the file's problem, not a crash
+            bad = re.search(r"unexpected keyword argument '(\w+)'", str(e)) if isinstance(e, TypeError) else None
+            if bad:  # TrainConfig(lerning_rate=...) in the file
+                raise ConfigError(f"{path}: {_unknown(bad[1], [f.name for f in dataclasses.fields(TrainConfig)])}") \
+                    from None
+            line = next((f.lineno for f in reversed(traceback.extract_tb(e.__traceback__))
+                         if Path(f.filename).resolve() == path.resolve()), None)
+            where = f", line {line}" if line else ""
+            raise ConfigError(f"{path}{where} raised {type(e).__name__}: {e}: fix the config file") from None
         cfg = namespace.get("config")
         if not isinstance(cfg, TrainConfig):
             raise ConfigError(f"{path} must define `config = TrainConfig(...)` "

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from phase0_tokenizer.corpus import load_documents, truncate_utf8
+from phase0_tokenizer.corpus import CorpusError, load_documents, truncate_utf8
 from phase0_tokenizer.data import META, write_shards
 from phase0_tokenizer.tokenizer import Tokenizer
+from phase1_model.config import ConfigError
+from phase2_training.out_dir import check_writable
 
 TOKENIZER_FILE = "tokenizer.txt"
 
@@ -54,10 +57,31 @@ def prepare_data(cfg, log=print) -> PreparedData:
     out = data_dir_for(cfg)
     tok_path = out / TOKENIZER_FILE
     if (out / META).is_file() and tok_path.is_file():
-        return PreparedData(Tokenizer.load(tok_path), tok_path, out, json.loads((out / META).read_text()),
-                            {"tokenizer_s": 0.0, "shards_s": 0.0})
-    out.mkdir(parents=True, exist_ok=True)
-    docs = load_documents(cfg.corpus, max_bytes=cfg.max_bytes)
+        try:
+            meta = json.loads((out / META).read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError(f"{out / META} is not valid JSON ({e}): the prepared data is damaged; delete {out} "
+                             "and run again to rebuild it") from None
+        return PreparedData(Tokenizer.load(tok_path), tok_path, out, meta, {"tokenizer_s": 0.0, "shards_s": 0.0})
+    try:  # before any folder exists: a bad corpus name leaves nothing behind
+        docs = load_documents(cfg.corpus, max_bytes=cfg.max_bytes)
+    except CorpusError as e:
+        raise ConfigError(f"--corpus={cfg.corpus}: {e}") from None
+    check_writable(cfg.data_root, "data_root")
+    created = not out.exists()
+    out.mkdir(exist_ok=True)
+    try:
+        return _build(cfg, out, tok_path, docs, log)
+    except BaseException:  # an error, a full disk, Ctrl-C: no half-built data folder and no temp files
+        if created:
+            shutil.rmtree(out, ignore_errors=True)  # only a folder this call made: nothing else lives there
+        else:
+            for tmp in out.glob(".*.tmp-*"):
+                tmp.unlink(missing_ok=True)
+        raise
+
+
+def _build(cfg, out: Path, tok_path: Path, docs: list[str], log) -> PreparedData:
     text = "\n\n".join(docs)
     if cfg.tokenizer_bytes is not None:
         text = truncate_utf8(text, cfg.tokenizer_bytes)
@@ -76,9 +100,10 @@ def prepare_data(cfg, log=print) -> PreparedData:
 
 def main(argv: list[str] | None = None) -> int:
     """Prepare a config's data in one process (multi-GPU runs: do this before torchrun)."""
+    import errno
     import sys
 
-    from phase2_training.config import ConfigError, load_config
+    from phase2_training.config import load_config
     from phase2_training.train import split_args
     argv = sys.argv[1:] if argv is None else argv
     if "-h" in argv or "--help" in argv:
@@ -92,7 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    data = prepare_data(cfg)
+    try:
+        data = prepare_data(cfg)
+    except ValueError as e:  # ConfigError: corpus, data_root
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        full = " (disk full: free some space and run again)" if e.errno == errno.ENOSPC else ""
+        print(f"error: {e}{full}; no partial data was left behind", file=sys.stderr)
+        return 1
     print(f"data ready: {data.data_dir} (tokenizer {data.tokenizer_path})")
     return 0
 

@@ -17,7 +17,13 @@ import random
 import numpy as np
 import torch
 
+from phase1_model.config import ConfigError
+
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class DeviceError(ConfigError, RuntimeError):
+    """The asked-for device does not exist here (a ConfigError: the trainer exits 2 with the message)."""
 
 
 def pick_device(preference: str = "auto") -> torch.device:
@@ -28,14 +34,19 @@ def pick_device(preference: str = "auto") -> torch.device:
         if torch.cuda.is_available():
             return torch.device("cuda")
         return torch.device("mps" if mps_ok else "cpu")
-    device = torch.device(preference)
+    try:
+        device = torch.device(preference)
+    except (RuntimeError, TypeError):
+        raise DeviceError(f"device={preference!r} is not a device name: use auto, cpu, cuda, cuda:1 or mps") from None
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise DeviceError(f"device={preference!r}: this course runs on cpu, cuda or mps (or auto)")
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device={preference!r} but torch sees no CUDA GPU here (torch {torch.__version__}): "
+        raise DeviceError(f"device={preference!r} but torch sees no CUDA GPU here (torch {torch.__version__}): "
                            "use --device=cpu, or --device=auto to take the best available")
     if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
-        raise RuntimeError(f"device={preference!r} but only {torch.cuda.device_count()} GPU(s) exist")
+        raise DeviceError(f"device={preference!r} but only {torch.cuda.device_count()} GPU(s) exist")
     if device.type == "mps" and not mps_ok:
-        raise RuntimeError("device='mps' but MPS is not available: use --device=cpu or --device=auto")
+        raise DeviceError("device='mps' but MPS is not available: use --device=cpu or --device=auto")
     return device
 
 

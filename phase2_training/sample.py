@@ -12,6 +12,7 @@ phase 1's KV-cached sampler. Text after a generated <|bos|> (a new document) is 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -21,13 +22,13 @@ from phase0_tokenizer.tokenizer import Tokenizer
 from phase1_model import GPT
 from phase2_training.checkpoint import CheckpointError, load_checkpoint
 from phase2_training.data_prep import file_sha256
-from phase2_training.device import pick_device
+from phase2_training.device import DeviceError, pick_device
 
 
 def load_model(checkpoint: str | Path, device: str | torch.device = "cpu",
                tokenizer_path: str | Path | None = None) -> tuple[GPT, Tokenizer, dict]:
     """(model in eval mode, its tokenizer, the checkpoint dict) from a step_*.pt file or a checkpoints folder."""
-    state = load_checkpoint(checkpoint)
+    state = load_checkpoint(checkpoint, log=lambda msg: print(f"warning: {msg}", file=sys.stderr))  # skipped ones
     model = GPT.from_checkpoint(state)  # phase 1 reads its own two keys, model_config and model
     ref = state["tokenizer"]
     path = Path(tokenizer_path or ref["path"])
@@ -81,8 +82,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--tokenizer", default=None, help="override the tokenizer file the checkpoint names")
     args = parser.parse_args(argv)
+    # argparse exits 2 with the usage line: the same code the trainer uses for a bad flag
+    if not (math.isfinite(args.temperature) and args.temperature >= 0):
+        parser.error(f"--temperature={args.temperature}: must be a finite number >= 0 (0 = greedy, typical 0.8)")
+    if args.top_k < 0:
+        parser.error(f"--top_k={args.top_k}: must be >= 0 (0 = no top-k filter, typical 50)")
+    if args.num_samples < 1:
+        parser.error(f"--num_samples={args.num_samples}: must be >= 1")
+    if args.max_new_tokens < 1:
+        parser.error(f"--max_new_tokens={args.max_new_tokens}: must be >= 1")
     try:
         device = pick_device(args.device)
+    except DeviceError as e:
+        parser.error(str(e))
+    try:
         model, tokenizer, state = load_model(args.checkpoint, device, args.tokenizer)
     except (CheckpointError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -44,7 +44,8 @@ def warmup_cosine(step: int, max_lr: float, warmup_steps: int, total_steps: int,
 
 def warmup_stable_decay(step: int, max_lr: float, warmup_steps: int, total_steps: int, decay_steps: int,
                         min_lr: float = 0.0) -> float:
-    """Linear warmup, max_lr until total_steps - decay_steps, then linear down to min_lr at total_steps."""
+    """Linear warmup, max_lr until total_steps - decay_steps, then linear down to min_lr at total_steps;
+    min_lr after total_steps (also with decay_steps=0: an instant drop, no division by zero)."""
     _check(warmup_steps, total_steps)
     if not 0 <= decay_steps <= total_steps - warmup_steps:
         raise ValueError(f"decay_steps={decay_steps} must be in [0, total_steps - warmup_steps = "
@@ -54,7 +55,7 @@ def warmup_stable_decay(step: int, max_lr: float, warmup_steps: int, total_steps
         return max_lr * (step + 1) / warmup_steps
     if step <= total_steps - decay_steps:
         return max_lr
-    remaining = max(0.0, (total_steps - step) / decay_steps)  # 1 -> 0 across the decay
+    remaining = max(0.0, (total_steps - step) / decay_steps) if decay_steps else 0.0  # 1 -> 0 across the decay
     return min_lr + (max_lr - min_lr) * remaining
     # <<< exercise 2.3 warmup_stable_decay
 

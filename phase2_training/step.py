@@ -52,8 +52,11 @@ def train_step(model, optimizer, micro_batches: Sequence[tuple[torch.Tensor, tor
                scaler=None, grad_sync: Callable = no_grad_sync) -> StepResult:
     """One optimizer step over `micro_batches` [(x, y), ...] of equal size; returns the mean loss.
 
-    model(x, y) must return (logits, mean loss). grad_clip > 0 clips the global grad norm.
-    grad_sync(model, enabled) is entered around each micro-batch, enabled only on the last.
+    model(x, y) must return (logits, mean loss). The gradients start from zero (optimizer.zero_grad)
+    and end as those of the mean loss over all micro-batches. For each micro-batch: the forward
+    runs inside `autocast()`; the backward runs on loss / n, passed through `scaler.scale(...)` when
+    a scaler is given; forward and backward both run inside `grad_sync(model, enabled)`, entered
+    once per micro-batch and enabled only on the last. grad_clip > 0 clips the global grad norm.
     Raises NonFiniteLossError, with the parameters untouched, if the loss is nan/inf
     (or the gradient norm, when no scaler handles that by skipping the step).
     """
@@ -61,7 +64,7 @@ def train_step(model, optimizer, micro_batches: Sequence[tuple[torch.Tensor, tor
     n = len(micro_batches)
     if n == 0:
         raise ValueError("train_step needs at least one (x, y) micro-batch")
-    # >>> exercise 2.3 accumulate: zero_grad; per micro-batch (inside grad_sync): forward, add loss, backward(loss / n)
+    # >>> exercise 2.3 accumulate: zero_grad; each in grad_sync(m, last): autocast() forward; scale(loss/n).backward()
     optimizer.zero_grad(set_to_none=True)
     total = torch.zeros((), device=micro_batches[0][0].device)
     for i, (x, y) in enumerate(micro_batches):

@@ -4,6 +4,7 @@
     python -m phase2_training.train --config examples/tiny_model.py --max_steps=200 --lr=1e-3
     python -m phase2_training.train --config examples/tiny_model.py --model.n_layer=4   # a model field
     python -m phase2_training.train --config examples/tiny_model.py --resume      # continue the newest checkpoint
+    python -m phase2_training.train --config examples/tiny_model.py --overwrite   # old run -> <out_dir>.old-<time>
     python -m phase2_training.train --help                                        # every key and its default
 
 `build_trainer` below is the whole wiring, in the order it runs: config -> device and
@@ -14,13 +15,18 @@ fp16 loss scaler; phase 4's (torchrun ... -m phase4_distributed.train) adds the
 process group, the parallel wrapper and the gather/scatter checkpoint functions.
 
 Writes <out_dir>/metrics.jsonl, checkpoints/step_*.pt, loss.png and (with
---sample_tokens=N) samples.txt. Exit status: 0 done, 1 diverged or bad
-checkpoint, 2 bad config.
+--sample_tokens=N) samples.txt. A fresh run refuses an out_dir that holds a run
+(--resume continues it, --overwrite moves it to <out_dir>.old-<time>), and a lock
+stops a second trainer on the same out_dir. Exit status: 0 done; 1 the run stopped
+(diverged, a checkpoint that does not verify, disk full); 2 bad config or usage
+(flags, config file, device, data, out_dir, a resume with another optimizer).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -33,6 +39,7 @@ from phase2_training.config import TrainConfig, load_config
 from phase2_training.data_prep import PreparedData, prepare_data
 from phase2_training.device import autocast_context, pick_device, seed_everything
 from phase2_training.optimizer import make_adamw
+from phase2_training.out_dir import check_fresh, claim_out_dir
 from phase2_training.trainer import Trainer, TrainingDiverged
 
 
@@ -45,7 +52,8 @@ def build_model(cfg: TrainConfig, data: PreparedData, device: torch.device) -> G
 def build_loaders(cfg: TrainConfig, data: PreparedData, device: torch.device, rank: int = 0,
                   world_size: int = 1) -> tuple[SequentialLoader, list]:
     """(shuffled train loader, fixed val batches); each rank reads its own windows of both splits."""
-    train, val = TokenDataset(data.data_dir, "train"), TokenDataset(data.data_dir, "val")
+    vocab = data.tokenizer.vocab_size  # each shard's max id is checked once against it (phase 0)
+    train, val = TokenDataset(data.data_dir, "train", vocab), TokenDataset(data.data_dir, "val", vocab)
     loader = SequentialLoader(train, cfg.batch_size, cfg.block_size, rank, world_size, device,
                               shuffle=True, seed=cfg.seed)
     val_loader = SequentialLoader(val, cfg.batch_size, cfg.block_size, rank, world_size, device)
@@ -107,7 +115,7 @@ def split_args(argv: list[str]) -> tuple[str | None, list[str]]:
     while i < len(argv):
         arg = argv[i]
         if arg == "--config":
-            if i + 1 >= len(argv):
+            if i + 1 >= len(argv) or argv[i + 1].startswith("--"):
                 raise ConfigError("--config needs a path: --config examples/tiny_model.py")
             config, i = argv[i + 1], i + 2
             continue
@@ -139,6 +147,15 @@ def finish(trainer: Trainer, summary: dict) -> None:
         print(f"samples: {path}")
 
 
+def out_dir_guard(cfg: TrainConfig):
+    """Rank 0 (torchrun's RANK, 0 for one process) locks and claims out_dir; other ranks only check it."""
+    if int(os.environ.get("RANK", "0")) == 0:
+        return claim_out_dir(cfg.out_dir, resume=cfg.resume, overwrite=cfg.overwrite)
+    if not cfg.overwrite:  # with --overwrite rank 0 is moving the old run aside right now
+        check_fresh(cfg.out_dir, cfg.resume, cfg.overwrite)
+    return contextlib.nullcontext()
+
+
 def run(argv: list[str] | None, build: Callable[[TrainConfig], Trainer], doc: str,
         teardown: Callable[[], None] | None = None) -> int:
     """Parse, build with `build`, train, finish; errors become one line and an exit status."""
@@ -152,18 +169,24 @@ def run(argv: list[str] | None, build: Callable[[TrainConfig], Trainer], doc: st
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        trainer = build(cfg)
-        trainer.log(f"device {trainer.device}, {trainer.model.num_params():,} parameters, "
-                    f"{cfg.tokens_per_step * trainer.world_size:,} tokens/step, {cfg.max_steps} steps -> {cfg.out_dir}")
-        summary = trainer.train()
-        if trainer.is_master:
-            finish(trainer, summary)
-    except (TrainingDiverged, CheckpointError) as e:
+        with out_dir_guard(cfg):  # the lock, and no fresh run over an old one (out_dir.py)
+            trainer = build(cfg)
+            trainer.log(f"device {trainer.device}, {trainer.model.num_params():,} parameters, "
+                        f"{cfg.tokens_per_step * trainer.world_size:,} tokens/step, {cfg.max_steps} steps "
+                        f"-> {cfg.out_dir}")
+            summary = trainer.train()
+            if trainer.is_master:
+                finish(trainer, summary)
+    except (TrainingDiverged, CheckpointError) as e:  # DiskFullError is a CheckpointError
         print(f"error: {e}", file=sys.stderr)
         return 1
     except ValueError as e:  # ConfigError (phase 1 and 2 share it) and other bad values found while building
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # the disk filled up or a file vanished mid-run: say which, no traceback
+        full = " (disk full: free some space, then continue with --resume)" if e.errno == errno.ENOSPC else ""
+        print(f"error: {e}{full}", file=sys.stderr)
+        return 1
     finally:
         (teardown or (lambda: None))()
     return 0

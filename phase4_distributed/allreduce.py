@@ -25,7 +25,10 @@ from torch import nn
 
 @torch.no_grad()
 def average_gradients(model: nn.Module) -> None:
-    """Replace every parameter's .grad by its mean over all ranks, one all_reduce per tensor."""
+    """Replace every parameter's .grad by its mean over all ranks, one all_reduce per tensor.
+
+    In place (the same .grad tensors, new values); parameters whose .grad is None are skipped.
+    """
     # >>> exercise 4.1 average_gradients: each p.grad: dist.all_reduce(p.grad, SUM), then / get_world_size()
     world = dist.get_world_size()
     for p in model.parameters():
@@ -37,7 +40,11 @@ def average_gradients(model: nn.Module) -> None:
 
 @torch.no_grad()
 def average_gradients_bucketed(model: nn.Module) -> None:
-    """The same result with a single all_reduce: flatten every grad into one buffer, reduce, copy back."""
+    """The same result with a single all_reduce: flatten every grad into one buffer, reduce, copy back.
+
+    Exactly one dist.all_reduce call per invocation (none if no parameter has a gradient), whatever
+    the number of tensors; grads of None are skipped, as in average_gradients.
+    """
     # >>> exercise 4.1 average_gradients_bucketed: torch.cat the flat grads, all_reduce + divide once, copy slices back
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     if not grads:

@@ -158,7 +158,11 @@ def _child(fn: Callable, rank: int, world_size: int, backend: str, store: str, o
     try:
         os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world_size))
         torch.set_num_threads(1)  # N ranks share the cores: one thread each, no oversubscription
-        ctx = init_distributed(backend=backend, init_method=f"file://{store}", timeout_s=120)
+        try:
+            ctx = init_distributed(backend=backend, init_method=f"file://{store}", timeout_s=120)
+        except RuntimeError:
+            (out / f"rank{rank}.init_failed").touch()  # the transport, not fn: run_local may try again
+            raise
         result = fn(ctx, *args)
         torch.save(result, out / f"rank{rank}.pt")
         teardown()
@@ -177,8 +181,22 @@ def run_local(fn: Callable, world_size: int = 2, args: tuple = (), backend: str 
 
     Forking (not spawning) means fn and args need no pickling and the children reuse the
     parent's imported modules, so a launch costs milliseconds. A failing rank raises here
-    with its traceback; on failure or timeout every child is killed.
+    with its traceback; on failure or timeout every child is killed. If the process group
+    itself fails to start (gloo's TCP mesh on a busy machine), fn never ran: try again, 3 times.
     """
+    for attempt in range(3):
+        try:
+            return _run_local_once(fn, world_size, args, backend, timeout_s)
+        except _InitFailed as e:  # gloo's TCP mesh can fail to connect on a busy machine: fn never ran
+            if attempt == 2:
+                raise RuntimeError(f"the process group did not start three times:\n{e}") from None
+
+
+class _InitFailed(RuntimeError):
+    """A rank failed inside init_process_group (before fn ran)."""
+
+
+def _run_local_once(fn: Callable, world_size: int, args: tuple, backend: str, timeout_s: float) -> list:
     import gc
     import multiprocessing as mp
     gc.collect()  # free the parent's garbage HERE: a child running its finalizers after fork can deadlock
@@ -204,6 +222,8 @@ def run_local(fn: Callable, world_size: int = 2, args: tuple = (), backend: str 
                 p.join()
         errors = [f"rank {r}:\n{(out / f'rank{r}.err').read_text()}" for r in range(world_size)
                   if (out / f"rank{r}.err").exists()]
+        if errors and list(out.glob("rank*.init_failed")):
+            raise _InitFailed("\n".join(errors))
         if errors:
             raise RuntimeError("a rank failed:\n" + "\n".join(errors))
         missing = [r for r in range(world_size) if not (out / f"rank{r}.pt").exists()]

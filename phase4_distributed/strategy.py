@@ -15,7 +15,11 @@ single process runs "single" whatever was asked (there is nothing to synchronise
 The order of wrappers matters. torch.compile goes inside DDP (as nanoGPT does), so DDP's
 hooks still see every parameter. Under FSDP each transformer block is compiled BEFORE it
 is sharded (as torchtitan does): fully_shard's hooks then wrap compiled blocks, and no
-graph breaks on FSDP's own hooks, so every block runs compiled.
+graph breaks on FSDP's own hooks, so every block runs compiled. The embedding, final norm,
+head and loss stay eager: compiling the sharded root as well was tried (torch 2.13, CPU,
+gloo) and Dynamo gives up on the root frame at FSDP2's hooks (they are marked
+torch._dynamo.disable), so it bought nothing. What stays eager is mostly the head's matmul,
+which compiling would not speed up, and the elementwise soft-cap and loss on the logits.
 """
 
 from __future__ import annotations

@@ -102,6 +102,7 @@ class OverfitResult:
     seconds: float
     loss: float                 # mean training loss of the last epoch
     history: list[float]        # epoch losses
+    timed_out: bool = False     # stopped by time_limit_s with steps left (a slow or busy machine)
 
 
 def overfit(setup: OverfitSetup, optimizer: torch.optim.Optimizer, step_fn: Callable = train_step,
@@ -125,4 +126,6 @@ def overfit(setup: OverfitSetup, optimizer: torch.optim.Optimizer, step_fn: Call
         if history[-1] < cfg.target_loss:
             break
     seconds = time.perf_counter() - start
-    return OverfitResult(history[-1] < cfg.target_loss, steps, len(history), seconds, history[-1], history)
+    reached = history[-1] < cfg.target_loss
+    return OverfitResult(reached, steps, len(history), seconds, history[-1], history,
+                         timed_out=not reached and steps < cfg.max_steps)

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plot", default="runs/checkpoint3/overfit_adamw_vs_muon.png")
     parser.add_argument("--threads", type=int, default=2)
     args = parse_checkpoint_args(parser, argv, "phase3_optim")
-    from phase2_training.overfit import OverfitConfig
+    from checkpoints_exercises.phase2.overfit import OverfitConfig, build, overfit  # phase 2's task and loop
     if args.max_steps < OverfitConfig.warmup_steps:
         parser.error(f"--max-steps must be at least the {OverfitConfig.warmup_steps} warmup steps")
     impl = args.impl
@@ -77,7 +77,6 @@ def main(argv: list[str] | None = None) -> int:
             print("Finish them (make phase3.1, make phase3.2), or run the reference: IMPL=reference make checkpoint3")
             return 1
     torch.set_num_threads(args.threads)
-    from checkpoints_exercises.phase2.overfit import OverfitConfig, build, overfit  # phase 2's task and loop
 
     cfg = replace(OverfitConfig(), batch_size=16, max_steps=args.max_steps, time_limit_s=args.time_limit)
     print(f"Checkpoint 2-3 ({impl} code): overfit {cfg.sentences} sentences to loss < {cfg.target_loss}, "
@@ -88,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         opt = make_optimizer(name, setup.model, LRS[name], impl)
         r = overfit(setup, opt, log=lambda line, n=name: print(f"  {n:<5} {line}", flush=True))
         per_epoch = -(-len(setup.x) // cfg.batch_size)
-        results[name] = dict(lr=LRS[name], reached=r.reached, steps=r.steps, seconds=round(r.seconds, 1),
+        results[name] = dict(lr=LRS[name], reached=r.reached, timed_out=r.timed_out, steps=r.steps,
+                             seconds=round(r.seconds, 1),
                              loss=r.loss, history=r.history,
                              epoch_end_steps=[per_epoch * (i + 1) for i in range(len(r.history))])
     print(f"\n{'optimizer':<10}{'lr':>8}{'reached':>9}{'steps':>7}{'seconds':>9}{'final loss':>12}")
@@ -102,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     if ok:
         a, m = results["adamw"]["steps"], results["muon"]["steps"]
         print(f"PASS: both below {cfg.target_loss}; steps to target AdamW {a}, Muon {m} ({a / m:.2f}x)")
+    elif any(r["timed_out"] for r in results.values()):  # the clock, not the optimizer, stopped the run
+        slow = [n for n, r in results.items() if r["timed_out"]]
+        print(f"NOT FINISHED: {', '.join(slow)} ran out of the {cfg.time_limit_s:g} s time limit with steps left; "
+              f"this machine is slower or busier than 2 free cores: rerun with --time-limit "
+              f"{4 * cfg.time_limit_s:g}, or compare IMPL=reference on the same machine")
     else:
         missed = [n for n, r in results.items() if not r["reached"]]
         print(f"FAIL: {', '.join(missed)} did not reach loss < {cfg.target_loss} within the budget "

@@ -8,7 +8,7 @@ which test catches it?
 
 TARGET = "phase4_distributed.ddp"
 COMMIT = "4.2"
-EXERCISE = "accumulate_gradients"
+EXERCISE = "gradient_sync"
 
 
 @contextmanager  # noqa: F821 (the module's own import)

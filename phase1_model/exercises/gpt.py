@@ -61,6 +61,10 @@ class SoftCap(torch.autograd.Function):
 
 def soft_cap(logits: torch.Tensor, cap: float) -> torch.Tensor:
     """cap * tanh(logits / cap), computed IN PLACE in `logits` (SoftCap): pass a tensor you no longer need."""
+    if torch.compiler.is_compiling():
+        # Under torch.compile the plain formula is the fast one: inductor fuses it into one kernel each
+        # way by itself, and Dynamo cannot trace mark_dirty (a graph break around the largest tensor).
+        return cap * torch.tanh(logits / cap)
     return SoftCap.apply(logits, cap)
 
 

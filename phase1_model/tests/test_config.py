@@ -37,6 +37,9 @@ def test_swiglu_hidden_width_keeps_the_parameter_count_of_a_4x_mlp():
     (dict(mlp="relu"), "choose one of gelu, relu2, swiglu"),
     (dict(vocab_size=0), "vocab_size=0"),
     (dict(dropout=1.0), "dropout"),
+    (dict(rope_theta=float("nan")), "rope_theta=nan"),  # nan <= 0 is False: a naive check lets it through
+    (dict(norm_eps=float("inf")), "must be finite and positive"),
+    (dict(rope_theta=0.0), "must be finite and positive"),
 ])
 def test_invalid_configs_fail_with_a_message_naming_the_problem(kwargs, words):
     with pytest.raises(ConfigError, match=None) as err:

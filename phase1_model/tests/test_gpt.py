@@ -420,3 +420,22 @@ def test_mis_shaped_weights_are_named_in_the_error():
     expected = r"transformer.wte.weight: checkpoint \(97, 32\) vs model \(128, 32\)"
     with pytest.raises(reference.CheckpointError, match=expected):
         reference.load_weights(reference.GPT(tiny(vocab_size=128)), state)
+
+
+@pytest.mark.commit("1.5")
+def test_the_compiled_nanochat_model_has_no_graph_break_and_matches_eager():
+    """torch.compile must capture the whole forward: the eager soft-cap is an in-place autograd.Function
+    (mark_dirty), which Dynamo cannot trace, so under compile the model uses the plain formula."""
+    import torch._dynamo
+    from torch._dynamo.utils import counters
+    torch._dynamo.reset()
+    counters.clear()
+    torch.manual_seed(0)
+    model = reference.GPT(tiny(lineage="nanochat", logit_softcap=15.0))
+    compiled = torch.compile(model, backend="eager")  # Dynamo's capture without code generation
+    idx = torch.randint(0, 97, (2, 8))
+    logits, loss = compiled(idx, idx)
+    loss.backward()
+    assert not counters["graph_break"], f"graph breaks: {list(counters['graph_break'])}"
+    assert not counters["unimplemented"], f"Dynamo fell back to eager: {list(counters['unimplemented'])}"
+    torch.testing.assert_close(logits, model(idx)[0])  # same maths, in place or not

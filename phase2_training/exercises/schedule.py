@@ -43,7 +43,8 @@ def warmup_cosine(step: int, max_lr: float, warmup_steps: int, total_steps: int,
 
 def warmup_stable_decay(step: int, max_lr: float, warmup_steps: int, total_steps: int, decay_steps: int,
                         min_lr: float = 0.0) -> float:
-    """Linear warmup, max_lr until total_steps - decay_steps, then linear down to min_lr at total_steps."""
+    """Linear warmup, max_lr until total_steps - decay_steps, then linear down to min_lr at total_steps;
+    min_lr after total_steps (also with decay_steps=0: an instant drop, no division by zero)."""
     _check(warmup_steps, total_steps)
     if not 0 <= decay_steps <= total_steps - warmup_steps:
         raise ValueError(f"decay_steps={decay_steps} must be in [0, total_steps - warmup_steps = "

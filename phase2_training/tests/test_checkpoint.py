@@ -2,10 +2,13 @@
 
 import os
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -45,6 +48,97 @@ def test_failed_save_keeps_the_previous_file_intact(impl, tmp_path, monkeypatch)
         ckpt.atomic_save({"version": 2}, path)
     monkeypatch.undo()
     assert torch.load(path, weights_only=True) == {"version": 1}
+
+
+def _record_file_system(monkeypatch, system_tmp):
+    """Spy on os.fsync / os.replace / os.rename (shutil.move renames first) and point the system temp
+    folder at `system_tmp`, outside the checkpoint folder. Returns the list the spies append to:
+    ("fsync", inode, size, is_regular_file) and ("rename", src, dst, inode of src)."""
+    events, real = [], {name: getattr(os, name) for name in ("fsync", "replace", "rename")}
+
+    def fsync(fd):
+        st = os.fstat(fd)
+        events.append(("fsync", st.st_ino, st.st_size, stat.S_ISREG(st.st_mode)))
+        return real["fsync"](fd)
+
+    def renamer(name):
+        def rename(src, dst, *args, **kwargs):
+            events.append(("rename", Path(src).resolve(), Path(dst).resolve(), os.stat(src).st_ino))
+            return real[name](src, dst, *args, **kwargs)
+        return rename
+
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", renamer("replace"))
+    monkeypatch.setattr(os, "rename", renamer("rename"))
+    # Path.replace / Path.rename call os.replace / os.rename from Python 3.11 on; make 3.10 do the same
+    monkeypatch.setattr(Path, "replace", lambda self, target: (os.replace(self, target), Path(target))[1])
+    monkeypatch.setattr(Path, "rename", lambda self, target: (os.rename(self, target), Path(target))[1])
+    return events
+
+
+@pytest.mark.commit("2.4", "atomic_save")
+def test_atomic_save_fsyncs_the_whole_temp_file_then_renames_it_within_the_folder(impl, tmp_path, monkeypatch):
+    ckpt = impl("phase2_training.checkpoint")
+    path = tmp_path / "run" / "step_000002.pt"
+    events = _record_file_system(monkeypatch, tmp_path / "system-tmp")
+    ckpt.atomic_save(_state(2, fill=1.0, size=1000), path)
+    monkeypatch.undo()
+    renames = [e for e in events if e[0] == "rename"]
+    assert renames, "no os.replace onto the checkpoint: a reader could see it half-written"
+    _, src, dst, inode = renames[-1]
+    assert dst == path.resolve(), f"the last rename goes to {dst}, not to the checkpoint"
+    assert src.parent == path.parent.resolve(), (
+        f"the temp file was {src}, outside {path.parent}: a rename across folders (or file systems) is a copy")
+    before = events[:events.index(renames[-1])]
+    synced = [e for e in before if e[0] == "fsync" and e[3] and e[1] == inode]
+    assert synced, "the temp file was never fsync'ed before the rename: a power cut can leave an empty checkpoint"
+    assert synced[-1][2] == path.stat().st_size, "fsync ran before every byte was written (flush first)"
+    assert torch.equal(torch.load(path, weights_only=True)["model"]["w"], torch.full((1000,), 1.0))
+
+
+@pytest.mark.commit("2.4", "atomic_save")
+def test_failed_save_removes_its_temp_file_wherever_it_was(impl, tmp_path, monkeypatch):
+    ckpt = impl("phase2_training.checkpoint")
+    folder, system_tmp = tmp_path / "ckpt", tmp_path / "system-tmp"
+    path = folder / "step_000001.pt"
+    ckpt.atomic_save({"version": 1}, path)
+    _record_file_system(monkeypatch, system_tmp)
+    real_save = torch.save
+
+    def crash_after_writing(obj, f, *args, **kwargs):  # the bytes are out, then the serialiser fails
+        real_save(obj, f, *args, **kwargs)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", crash_after_writing)
+    with pytest.raises(OSError, match="disk full"):
+        ckpt.atomic_save({"version": 2}, path)
+    monkeypatch.undo()
+    assert sorted(p.name for p in folder.iterdir()) == [path.name], "a temp file was left next to the checkpoint"
+    assert list(system_tmp.iterdir()) == [], "a temp file was left in the system temp folder"
+    assert torch.load(path, weights_only=True) == {"version": 1}
+
+
+@pytest.mark.commit("2.4", "atomic_save")
+def test_while_the_new_checkpoint_is_written_the_target_still_holds_the_old_one(impl, tmp_path, monkeypatch):
+    ckpt = impl("phase2_training.checkpoint")
+    path = tmp_path / "step_000003.pt"
+    assert ckpt.atomic_save({"version": 1}, path) == path
+    real_save, seen = torch.save, []
+
+    def watching_save(obj, f, *args, **kwargs):
+        if not path.exists():
+            seen.append("no file")
+        else:
+            seen.append(torch.load(path, weights_only=True) if path.stat().st_size else "an empty file")
+        return real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", watching_save)
+    ckpt.atomic_save({"version": 2}, path)
+    monkeypatch.undo()
+    assert seen == [{"version": 1}], f"during the save a reader of {path.name} found {seen}"
+    assert torch.load(path, weights_only=True) == {"version": 2}
 
 
 @pytest.mark.commit("2.4")

@@ -43,6 +43,9 @@ def test_wsd_is_flat_then_decays_linearly_to_min(impl):
     assert s.warmup_stable_decay(90, **kw) == pytest.approx(0.55)   # halfway down: (1 + 0.1) / 2
     assert s.warmup_stable_decay(100, **kw) == pytest.approx(0.1)
     assert s.warmup_stable_decay(150, **kw) == pytest.approx(0.1)
+    no_decay = {**kw, "decay_steps": 0}  # flat to the end, then min_lr (no ZeroDivisionError past the end)
+    assert s.warmup_stable_decay(99, **no_decay) == pytest.approx(1.0)
+    assert s.warmup_stable_decay(150, **no_decay) == pytest.approx(0.1)
 
 
 @pytest.mark.commit("2.3")

@@ -112,3 +112,151 @@ def test_empty_step_is_an_error():
     model = TinyLM()
     with pytest.raises(ValueError, match="at least one"):
         train_step(model, torch.optim.SGD(model.parameters(), lr=0.1), [])
+
+
+def _mean_loss_grads(batches):
+    """The oracle: gradients of the mean loss over all micro-batches, one straight-line backward."""
+    model = TinyLM()
+    torch.stack([model(x, y)[1] for x, y in batches]).mean().backward()
+    return _grads(model)
+
+
+class _DepthContext:
+    """A context factory that counts how deep we are inside it (what `autocast` looks like to train_step)."""
+
+    def __init__(self):
+        self.depth, self.entered = 0, 0
+
+    def __call__(self):
+        return self
+
+    def __enter__(self):
+        self.depth += 1
+        self.entered += 1
+        return self
+
+    def __exit__(self, *exc):
+        self.depth -= 1
+        return False
+
+
+@pytest.mark.commit("2.3", "accumulate")
+def test_every_forward_runs_inside_the_autocast_context(impl):
+    step = impl("phase2_training.step")
+    autocast, seen = _DepthContext(), []
+
+    class Recording(TinyLM):
+        def forward(self, x, y=None):
+            seen.append(autocast.depth > 0)  # under a real torch.autocast this is where bf16 matmuls happen
+            return super().forward(x, y)
+
+    model = Recording()
+    step.train_step(model, torch.optim.SGD(model.parameters(), lr=0.1), [_batch(2, s) for s in range(3)],
+                    autocast=autocast)
+    assert seen == [True, True, True], f"forward inside autocast(): {seen}"
+    assert autocast.depth == 0, "autocast() must be exited again"
+
+
+@pytest.mark.commit("2.3", "accumulate")
+def test_real_bf16_autocast_reaches_the_forward(impl):
+    step = impl("phase2_training.step")
+    dtypes = []
+
+    class Recording(TinyLM):
+        def forward(self, x, y=None):
+            logits, loss = super().forward(x, y)
+            dtypes.append(logits.dtype)
+            return logits, loss
+
+    model = Recording()
+    step.train_step(model, torch.optim.SGD(model.parameters(), lr=0.1), [_batch(2, s) for s in range(2)],
+                    autocast=lambda: torch.autocast("cpu", dtype=torch.bfloat16))
+    assert dtypes == [torch.bfloat16, torch.bfloat16], "the head's matmul ran outside autocast"
+    assert all(p.grad.dtype == torch.float32 for p in model.parameters()), "weights and grads stay fp32"
+
+
+class _FakeScaler:
+    """The loss-scaler interface train_step uses (scale / unscale_ / step / update), with a known scale.
+
+    step() records the gradients it receives: with a scaler they are the SCALED gradients (unless
+    unscale_ ran first), which is the whole point of fp16 loss scaling: small gradients survive fp16.
+    """
+
+    def __init__(self, scale=1024.0):
+        self.scale_factor, self.scaled, self.unscaled, self.updates, self.grads_at_step = scale, 0, False, 0, None
+
+    def scale(self, loss):
+        self.scaled += 1
+        return loss * self.scale_factor
+
+    def unscale_(self, optimizer):
+        self.unscaled = True
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                p.grad.div_(self.scale_factor)
+
+    def step(self, optimizer):
+        self.grads_at_step = [p.grad.clone() for g in optimizer.param_groups for p in g["params"]]
+        if not self.unscaled:
+            self.unscale_(optimizer)
+        optimizer.step()
+
+    def update(self):
+        self.updates += 1
+
+
+@pytest.mark.commit("2.3", "accumulate")
+def test_backward_goes_through_the_loss_scaler(impl):
+    step = impl("phase2_training.step")
+    batches = [_batch(2, s) for s in range(4)]
+    expected = _mean_loss_grads(batches)
+    model, scaler = TinyLM(), _FakeScaler(1024.0)
+    step.train_step(model, torch.optim.SGD(model.parameters(), lr=0.1), batches, scaler=scaler)
+    assert scaler.scaled >= 1, "scaler.scale(...) was never called: fp16 gradients would underflow"
+    # the gradients the scaler's step saw are the true ones times the scale (1024 is a power of two: exact)
+    for got, want in zip(scaler.grads_at_step, expected):
+        torch.testing.assert_close(got, 1024.0 * want, rtol=1e-5, atol=1e-5)
+    assert scaler.updates == 1
+
+
+@pytest.mark.commit("2.3", "accumulate")
+def test_scaled_accumulation_with_clipping_clips_the_true_gradients(impl):
+    step = impl("phase2_training.step")
+    batches = [_batch(2, s) for s in range(3)]
+    expected = _mean_loss_grads(batches)
+    true_norm = torch.cat([g.flatten() for g in expected]).norm().item()
+    model, scaler = TinyLM(), _FakeScaler(256.0)
+    result = step.train_step(model, torch.optim.SGD(model.parameters(), lr=0.0), batches, grad_clip=1e3,
+                             scaler=scaler)
+    assert result.grad_norm == pytest.approx(true_norm, rel=1e-4), "the norm of the unscaled mean-loss gradient"
+    for p, want in zip(model.parameters(), expected):
+        torch.testing.assert_close(p.grad, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.commit("2.3", "accumulate")
+def test_forward_and_backward_of_each_micro_batch_run_inside_its_grad_sync(impl):
+    step = impl("phase2_training.step")
+    state = {"inside": None}  # None outside grad_sync, else its `enabled` flag
+    forwards, backwards = [], []
+
+    @contextlib.contextmanager
+    def grad_sync(m, enabled):
+        assert state["inside"] is None, "grad_sync entered twice at once"
+        state["inside"] = enabled
+        try:
+            yield
+        finally:
+            state["inside"] = None
+
+    class Recording(TinyLM):
+        def forward(self, x, y=None):
+            forwards.append(state["inside"])
+            return super().forward(x, y)
+
+    model = Recording()
+    # DDP reads no_sync at forward time, FSDP2 at backward time: both must happen inside the context
+    model.head.weight.register_hook(lambda g: backwards.append(state["inside"]))
+    step.train_step(model, torch.optim.SGD(model.parameters(), lr=0.1), [_batch(1, s) for s in range(3)],
+                    grad_sync=grad_sync)
+    assert forwards == [False, False, True], f"grad_sync flag seen by each forward: {forwards}"
+    assert backwards == [False, False, True], f"grad_sync flag seen by each backward: {backwards}"

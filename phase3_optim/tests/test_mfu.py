@@ -16,7 +16,10 @@ def test_mfu_is_achieved_flops_over_peak(impl):
 @pytest.mark.commit("3.3")
 @pytest.mark.parametrize("name, dtype, peak", [("NVIDIA H100 80GB HBM3", "bf16", 989e12),
                                                ("NVIDIA H100 PCIe", "bf16", 756e12),
-                                               ("NVIDIA A100-SXM4-80GB", "bf16", 312e12)])
+                                               ("NVIDIA A100-SXM4-80GB", "bf16", 312e12),
+                                               ("NVIDIA H200", "bf16", 989e12),
+                                               ("NVIDIA H200 NVL", "bf16", 835e12),  # not the SXM part's 989
+                                               ("NVIDIA H100 NVL", "fp32", 60e12)])
 def test_device_peaks_are_found_from_cuda_device_names(name, dtype, peak):
     from phase3_optim.mfu import device_peak_flops
     assert device_peak_flops(name, dtype) == peak

@@ -145,7 +145,9 @@ def adamw_update_shard(pieces: list, exp_avg: torch.Tensor, exp_avg_sq: torch.Te
 
     pieces: (param, group, a, b, off): elements [a, b) of param.view(-1) are this rank's, and their
     moments are exp_avg[off : off + b - a] (and the same slice of exp_avg_sq). With the group's
-    lr, betas (b1, b2), eps and weight_decay wd, on those slices (skip params without a grad):
+    lr, betas (b1, b2), eps and weight_decay wd, on those slices only (a param whose .grad is None
+    is skipped entirely, weight decay included, as torch.optim.AdamW does; nothing outside [a, b)
+    changes):
 
         w <- w * (1 - lr * wd)
         m <- b1 m + (1 - b1) g ;  v <- b2 v + (1 - b2) g^2
@@ -159,7 +161,12 @@ def adamw_update_shard(pieces: list, exp_avg: torch.Tensor, exp_avg_sq: torch.Te
 
 @torch.no_grad()
 def all_gather_params(params: list, pieces: list, shard_size: int, world_size: int, group=None) -> None:
-    """Every rank sends its updated shard and receives all the others: full parameters everywhere."""
+    """Every rank sends its updated shard and receives all the others: full parameters everywhere.
+
+    Rank r owns elements [r * shard_size, (r + 1) * shard_size) of the flat vector of `params` laid
+    end to end (the last shard padded); `pieces` are this rank's slices, as in adamw_update_shard.
+    Afterwards every element of every param holds its owner's value, on every rank.
+    """
     if world_size == 1:
         return
     # >>> exercise 4.2 zero_all_gather: pack my slices in a shard buffer, _all_gather into full, copy back in order

@@ -7,6 +7,7 @@ work: the oracle for data parallelism is "same numbers as one big batch".
 
 import contextlib
 import io
+import os
 
 import pytest
 import torch
@@ -137,6 +138,33 @@ def test_a_failing_rank_raises_in_the_parent_with_its_traceback():
 
     with pytest.raises(RuntimeError, match="rank one is broken"):
         run_local(worker, WORLD, timeout_s=30)
+
+
+@pytest.mark.commit("4.1")
+def test_a_process_group_that_fails_to_start_is_retried_but_a_failing_worker_is_not(monkeypatch, tmp_path):
+    """Gloo's TCP mesh can fail to connect on a busy machine (seen in CI): fn never ran, so run_local
+    starts the ranks again; an error raised by fn itself is never retried (it would hide a bug)."""
+    from phase4_distributed import dist
+    real_init, attempts = dist.init_distributed, tmp_path / "attempts"
+
+    def flaky_init(**kwargs):  # the first launch fails on rank 0, like connectFullMesh did
+        if int(os.environ["RANK"]) == 0 and not attempts.exists():
+            attempts.write_text("1")
+            raise RuntimeError("Gloo connectFullMesh failed (planted)")
+        return real_init(**kwargs)
+
+    monkeypatch.setattr(dist, "init_distributed", flaky_init)
+    assert run_local(lambda ctx: ctx.rank, WORLD) == [0, 1]
+    calls = tmp_path / "calls"
+
+    def broken(ctx):
+        with open(calls, "a") as f:
+            f.write(".")
+        raise ValueError("a bug in the worker")
+
+    with pytest.raises(RuntimeError, match="a bug in the worker"):
+        run_local(broken, WORLD, timeout_s=30)
+    assert len(calls.read_text()) <= WORLD  # one launch only
 
 
 @pytest.mark.commit("4.1")
