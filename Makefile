@@ -72,7 +72,7 @@ check-challenges: ## honesty: every debugging challenge is caught by an assertio
 check-alternatives: ## honesty: every alternative solution (alt_*.py) passes its exercise's tests
 	$(PYTHON) -m tools.challenges --only alt
 
-mutate: ## mutation check (not in test-all; ~1 h on 2 cores): plant each bug of tools/mutations/ (LIST=, JOBS=, ONLY=)
+mutate: ## mutation check (not in test-all; ~20-30 min on 2 cores): plant each bug of tools/mutations/ (LIST=, JOBS=, ONLY=)
 	$(PYTHON) -m tools.mutate $(if $(LIST),--list $(LIST)) --jobs $(or $(JOBS),1) $(if $(ONLY),--only $(ONLY))
 
 test-all: check-stubs test-reference test-stubs check-challenges check-alternatives ## everything CI runs
