@@ -75,7 +75,7 @@ check-alternatives: ## honesty: every alternative solution (alt_*.py) passes its
 mutate: ## mutation check (not in test-all; ~20-30 min on 2 cores): plant each bug of tools/mutations/ (LIST=, JOBS=, ONLY=)
 	$(PYTHON) -m tools.mutate $(if $(LIST),--list $(LIST)) --jobs $(or $(JOBS),1) $(if $(ONLY),--only $(ONLY))
 
-test-all: check-stubs test-reference test-stubs check-challenges check-alternatives ## everything CI runs
+test-all: lint check-stubs test-reference test-stubs check-challenges check-alternatives ## everything CI runs
 	@echo "test-all: all checks passed"
 
 lint: ## ruff

@@ -88,14 +88,16 @@ def llama_state_dict(ours: GPT) -> dict:
     """Our llama-lineage weights under HF Llama's names (c_attn = [q; k; v], c_fc = [gate; up])."""
     c, sd = ours.config, ours.state_dict()
     q, kv = c.n_head * c.head_dim, c.n_kv_head * c.head_dim
-    out = {"model.embed_tokens.weight": sd["transformer.wte.weight"], "model.norm.weight": sd["transformer.ln_f.weight"],
+    out = {"model.embed_tokens.weight": sd["transformer.wte.weight"],
+           "model.norm.weight": sd["transformer.ln_f.weight"],
            "lm_head.weight": sd["lm_head.weight"]}
     for i in range(c.n_layer):
         ours_, hf = f"transformer.h.{i}.", f"model.layers.{i}."
         wq, wk, wv = sd[ours_ + "attn.c_attn.weight"].split([q, kv, kv])
         gate, up = sd[ours_ + "mlp.c_fc.weight"].chunk(2)
         out.update({hf + "self_attn.q_proj.weight": wq, hf + "self_attn.k_proj.weight": wk,
-                    hf + "self_attn.v_proj.weight": wv, hf + "self_attn.o_proj.weight": sd[ours_ + "attn.c_proj.weight"],
+                    hf + "self_attn.v_proj.weight": wv,
+                    hf + "self_attn.o_proj.weight": sd[ours_ + "attn.c_proj.weight"],
                     hf + "mlp.gate_proj.weight": gate, hf + "mlp.up_proj.weight": up,
                     hf + "mlp.down_proj.weight": sd[ours_ + "mlp.c_proj.weight"],
                     hf + "input_layernorm.weight": sd[ours_ + "ln_1.weight"],
@@ -252,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     flops = {name: ours[lineage].flops_per_token(s.block_size) for name, (_, _, lineage, _) in models.items()}
     print("\n| model | params | in blocks | FLOPs/token | tokens/s | GFLOP/s | peer | vs peer | vs peer per FLOP |")
     print("|---|---:|---:|---:|---:|---:|---|---:|---:|")
-    for name, (model, kind, lineage, peer) in models.items():
+    for name, (model, _kind, _lineage, peer) in models.items():
         blocks = sum(p.numel() for p in block_stack(model).parameters())
         if peer not in tps or peer == name:
             vs = per_flop = "1.00x" if peer == name else "n/a"

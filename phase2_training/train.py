@@ -104,7 +104,8 @@ def build_trainer(cfg: TrainConfig, log: Callable = print, data: PreparedData | 
 def usage(doc: str) -> str:
     defaults = TrainConfig()
     keys = ["  --config PATH   a config file (examples/*.py) whose keys the flags below override"]
-    keys += [f"  --{f.name}={getattr(defaults, f.name)!r}" for f in dataclasses.fields(TrainConfig) if f.name != "model"]
+    keys += [f"  --{f.name}={getattr(defaults, f.name)!r}" for f in dataclasses.fields(TrainConfig)
+             if f.name != "model"]
     keys += [f"  --model.{f.name}={getattr(defaults.model, f.name)!r}" for f in dataclasses.fields(defaults.model)]
     return f"{doc}\nKeys (defaults shown; a config file sets its own):\n" + "\n".join(keys) + "\n"
 

@@ -181,7 +181,8 @@ def randomise(model, seed=0):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in model.parameters():
-            p.copy_(1 + 0.2 * torch.randn(p.shape, generator=g) if p.dim() == 1 else 0.3 * torch.randn(p.shape, generator=g))
+            noise = torch.randn(p.shape, generator=g)
+            p.copy_(1 + 0.2 * noise if p.dim() == 1 else 0.3 * noise)
     return model
 
 
@@ -204,12 +205,14 @@ def test_logits_equal_a_straight_line_computation_from_the_weights(impl, monkeyp
     idx = torch.randint(0, 97, (2, 16), generator=torch.Generator().manual_seed(1))
     logits, loss = model(idx, idx)
     assert logits.shape == (2, 16, 97), f"logits must be (B, T, vocab_size), got {tuple(logits.shape)}"
-    assert logits.dtype == torch.float32, f"logits must be float32 (call .float() on the head's output), got {logits.dtype}"
+    assert logits.dtype == torch.float32, \
+        f"logits must be float32 (call .float() on the head's output), got {logits.dtype}"
     expected = straight_line_logits(model, idx)
     # float32 model vs float64 oracle: sums of <= 100 products of O(1) numbers keep ~1e-6 relative error;
     # 1e-4 leaves margin and is still far below any modelling mistake (those move logits by O(0.1)).
     torch.testing.assert_close(logits.double(), expected, atol=1e-4, rtol=1e-4)
-    torch.testing.assert_close(loss.double(), F.cross_entropy(expected.view(-1, 97), idx.view(-1)), atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(loss.double(), F.cross_entropy(expected.view(-1, 97), idx.view(-1)),
+                               atol=1e-4, rtol=1e-4)
     assert model(idx)[1] is None, "without targets the loss must be None"
 
 

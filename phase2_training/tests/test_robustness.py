@@ -71,7 +71,8 @@ def first_run(tmp_path, data_root):
 
 # ---- 1. the NaN guard protects the checkpoints -----------------------------------------------------
 @pytest.mark.parametrize("flag, says", [("--lr=inf", "lr=inf"), ("--lr=nan", "lr=nan"),
-                                        ("--weight_decay=nan", "weight_decay=nan"), ("--grad_clip=nan", "grad_clip=nan"),
+                                        ("--weight_decay=nan", "weight_decay=nan"),
+                                        ("--grad_clip=nan", "grad_clip=nan"),
                                         ("--grad_clip=-1", "grad_clip=-1"), ("--beta2=1", "beta2=1.0"),
                                         ("--beta1=nan", "beta1=nan"), ("--lr=1e39", "lr=1e+39")])
 def test_non_finite_or_out_of_range_hyperparameters_are_config_errors(tmp_path, data_root, capsys, flag, says):
@@ -128,7 +129,8 @@ def test_weights_finite_is_one_fused_check_that_sees_nan_and_inf():
         poisoned = [t.clone() for t in ts]
         poisoned[1][2] = bad
         assert not all_finite(poisoned)
-    assert all_finite([torch.full((2,), 1e30)]), "huge but finite weights are finite (their 2-norm overflows; the exact fallback decides)"
+    # huge but finite weights are finite: their 2-norm overflows, the exact fallback decides
+    assert all_finite([torch.full((2,), 1e30)])
 
 
 # ---- 2. runs that cannot clobber each other ---------------------------------------------------------
@@ -346,7 +348,8 @@ def test_disk_full_on_the_checksum_sidecar_drops_the_new_pair_and_keeps_the_old(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(ckpt, "atomic_write_text", full)
-    with pytest.raises(ckpt.DiskFullError, match=r"disk full while writing .*step_000006\.pt.*step_000004\.pt is intact"):
+    expected = r"disk full while writing .*step_000006\.pt.*step_000004\.pt is intact"
+    with pytest.raises(ckpt.DiskFullError, match=expected):
         ckpt.save_checkpoint(ckpts, {**state, "step": 6})
     assert sorted(p.name for p in ckpts.iterdir()) == ["step_000002.pt", "step_000002.pt.sha256",
                                                        "step_000004.pt", "step_000004.pt.sha256"]

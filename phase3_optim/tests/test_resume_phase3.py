@@ -34,7 +34,8 @@ def test_fp16_resume_continues_the_loss_scale_exactly(tmp_path, data_root, monke
     import phase3_optim.train as entry
     # the scale grows every 2 clean steps, so at step 3 it is no longer the initial one: a resume that
     # restarted the scaler would train steps 4..6 with another scale (and another growth count)
-    monkeypatch.setattr(entry, "make_scaler", lambda cfg: LossScaler(growth_interval=2) if cfg.dtype == "fp16" else None)
+    monkeypatch.setattr(entry, "make_scaler",
+                        lambda cfg: LossScaler(growth_interval=2) if cfg.dtype == "fp16" else None)
     flags = ["--dtype=fp16", "--device=cpu", "--max_steps=6", "--checkpoint_interval=3", "--keep_checkpoints=5"]
     full, resumed = tmp_path / "full", tmp_path / "resumed"
     assert train(full, data_root, *flags) == 0
