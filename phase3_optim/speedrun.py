@@ -21,7 +21,7 @@ builds it; this file only wraps its loader): warmup-stable-decay needs the run l
 for the decay at the end (commit 2.3). So `OnTime` sits between the Trainer and its loader,
 and at the start of every step measures the recent step time and re-plans cfg.max_steps
 (which the loop reads every step) so that the decay ends when the training time does.
-Once the decay has begun the plan may only get shorter (the lr never goes back up).
+Once the decay has begun the plan grows by at most one step per step, so the lr never goes back up.
 If the box slows down so much that the time runs out anyway, OnTime stops training
 (TimeUp) and the model is scored as it is.
 
@@ -153,36 +153,45 @@ class OnTime:
         cfg = self.cfg
         planned = step + max(1, int((self.train_until - now) / dt))
         if cfg.schedule == "wsd" and step >= decay_start(cfg):
-            planned = min(planned, cfg.max_steps)  # decaying: only shorter, the lr never rises again
+            # decaying, lr ~ (max_steps - step): growing max_steps by at most one per step holds the lr
+            # still while more steps fit (the box got faster); shrinking it speeds the decay up. Never rises.
+            planned = min(planned, cfg.max_steps + 1)
         cfg.max_steps = planned
         cfg.warmup_steps = min(cfg.warmup_steps, planned)
 
 
 # ---- the score ----------------------------------------------------------------------------------------
-@torch.no_grad()
-def full_val_metrics(trainer, batch_size: int = 32) -> dict:
-    """Loss and bits per byte with every val token predicted exactly once (the last window may be shorter)."""
+def full_val_batches(trainer, batch_size: int = 32) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Every val token as a target exactly once: windows of block_size (the last one may be shorter)."""
     val = TokenDataset(trainer.data.data_dir, "val")
     tokens = torch.from_numpy(val[0:len(val)].astype("int64"))
-    T = trainer.cfg.block_size
-    windows = [(tokens[s:s + T][:len(tokens) - 1 - s], tokens[s + 1:s + T + 1]) for s in range(0, len(tokens) - 1, T)]
+    T, n = trainer.cfg.block_size, len(tokens)
+    windows = [(tokens[s:min(s + T, n - 1)], tokens[s + 1:s + T + 1]) for s in range(0, n - 1, T)]
     full = [w for w in windows if len(w[0]) == T]
-    batches = [(torch.stack([x for x, _ in full[i:i + batch_size]]).to(trainer.device),
-                torch.stack([y for _, y in full[i:i + batch_size]]).to(trainer.device))
+    batches = [tuple(torch.stack(part).to(trainer.device) for part in zip(*full[i:i + batch_size]))
                for i in range(0, len(full), batch_size)]
-    batches += [(x[None].to(trainer.device), y[None].to(trainer.device)) for x, y in windows if len(x) < T]
+    return batches + [(x[None].to(trainer.device), y[None].to(trainer.device)) for x, y in windows if len(x) < T]
+
+
+def full_val_metrics(trainer, batches: list) -> dict:
+    """Loss and bits per byte over full_val_batches, with how many tokens and bytes they hold."""
+    targets = torch.cat([y.flatten() for _, y in batches]).cpu()
     return {**evaluate(trainer.model, batches, trainer.token_bytes, autocast=trainer.autocast),
-            "tokens": len(tokens) - 1, "bytes": int(trainer.token_bytes.cpu()[tokens[1:]].sum())}
+            "tokens": len(targets), "bytes": int(trainer.token_bytes.cpu()[targets].sum())}
 
 
-def eval_seconds(trainer, n_tokens: int) -> float:
-    """A measured estimate of how long evaluating `n_tokens` tokens takes (a timed forward; the second counts)."""
-    x, y = trainer.val_batches[0]
-    for _ in range(2):  # the first call allocates
-        t0 = time.perf_counter()
-        evaluate(trainer.model, [(x, y)], trainer.token_bytes, autocast=trainer.autocast)
-        dt = time.perf_counter() - t0
-    return n_tokens * dt / x.numel()
+def eval_seconds(trainer, batches: list) -> float:
+    """A measured estimate of the evaluations left after training: the trainer's last one (its val_batches)
+    and ours (`batches`). Each batch kind is timed on one batch, the fastest of three (the first allocates;
+    a burst of load on a shared box is not the cost), times the batch count."""
+    def one(batch) -> float:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            evaluate(trainer.model, [batch], trainer.token_bytes, autocast=trainer.autocast)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+    return one(batches[0]) * len(batches) + one(trainer.val_batches[0]) * len(trainer.val_batches)
 
 
 # ---- the run ------------------------------------------------------------------------------------------
@@ -199,8 +208,8 @@ def speedrun(cfg: TrainConfig, budget_s: float, t_start: float, log=print) -> di
     data = prepare_data(cfg, log=log)
     log(f"[{clock():6.1f} s] data ready in {data.data_dir}")
     trainer = build_trainer(cfg, log=log, data=data)                  # phase 3's composition root
-    eval_tokens = len(TokenDataset(data.data_dir, "val")) + sum(x.numel() for x, _ in trainer.val_batches)
-    reserve = 1.5 * eval_seconds(trainer, eval_tokens) + 2.0   # the trainer's last eval and save, then ours
+    val_batches = full_val_batches(trainer)
+    reserve = 1.5 * eval_seconds(trainer, val_batches) + 2.0   # the trainer's last eval and save, then ours
     train_until = t_start + budget_s - reserve
     trainer.loader = OnTime(trainer.loader, trainer, train_until)
     log(f"[{clock():6.1f} s] model: {trainer.model.num_params():,} parameters, optimizer "
@@ -215,7 +224,7 @@ def speedrun(cfg: TrainConfig, budget_s: float, t_start: float, log=print) -> di
         summary = {"step": trainer.step, "tokens_seen": trainer.tokens_seen, "elapsed_s": trainer.elapsed}
     log(f"[{clock():6.1f} s] trained {summary['step']} steps, {summary['tokens_seen']:,} tokens; "
         f"evaluating the whole val split...")
-    final = full_val_metrics(trainer)
+    final = full_val_metrics(trainer, val_batches)
     wall = clock()
     return {"bpb": final["bpb"], "val_loss": final["loss"], "val_tokens": final["tokens"],
             "val_bytes": final["bytes"], "wall_s": wall, "budget_s": budget_s, "within_budget": wall <= budget_s + SLACK_S,
@@ -227,8 +236,10 @@ def speedrun(cfg: TrainConfig, budget_s: float, t_start: float, log=print) -> di
             "config": {**cfg.to_dict(), "max_steps": summary["step"]}}
 
 
-def main(argv: list[str] | None = None) -> int:
-    t_start = time.perf_counter() - process_age_s()  # the clock started with the process
+def main(argv: list[str] | None = None, t_start: float | None = None) -> int:
+    """The command line; t_start (a time.perf_counter() value) defaults to when this process started."""
+    if t_start is None:
+        t_start = time.perf_counter() - process_age_s()  # the clock started with the process
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      epilog="Any other --key=value is a TrainConfig override (see "
                                             "python -m phase3_optim.train --help).")
