@@ -6,7 +6,8 @@
 
 The rules (docs/speedrun.md keeps them and the leaderboard):
 - The clock starts when the process starts (Python and torch imports included) and stops
-  after the final evaluation; everything in between counts: corpus, tokenizer training, shards, model, training, evaluation.
+  after the final evaluation; everything in between counts: corpus, tokenizer training,
+  shards, model, training, evaluation.
   Nothing is reused from an earlier run: the data (and torch.compile's cache) are built
   afresh inside out_dir, and out_dir is emptied first.
 - The held-out text is fixed: corpus "asv", every document, val_fraction 0.05 (3 of the
@@ -14,14 +15,14 @@ The rules (docs/speedrun.md keeps them and the leaderboard):
   so no part of the model, tokenizer included, has seen the text it is scored on.
 - The score is bits per byte over the WHOLE val split: every val token is predicted
   once, whatever block_size or batch_size the entry uses. Bits per byte does not depend
-  on the tokenizer, so vocabularies of any size compete fairly (ADR and commit 2.1).
+  on the tokenizer, so vocabularies of any size compete fairly (commit 2.1).
 
 How training stops on time with phase 3's trainer untouched (python -m phase3_optim.train
 builds it; this file only wraps its loader): warmup-stable-decay needs the run length only
 for the decay at the end (commit 2.3). So `OnTime` sits between the Trainer and its loader,
 and at the start of every step measures the recent step time and re-plans cfg.max_steps
 (which the loop reads every step) so that the decay ends when the training time does.
-Once the decay has begun the plan grows by at most one step per step, so the lr never goes back up.
+Once the decay has begun the plan grows by at most one step per step: the lr never rises again.
 If the box slows down so much that the time runs out anyway, OnTime stops training
 (TimeUp) and the model is scored as it is.
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -208,8 +210,8 @@ def speedrun(cfg: TrainConfig, budget_s: float, t_start: float, log=print) -> di
     data = prepare_data(cfg, log=log)
     log(f"[{clock():6.1f} s] data ready in {data.data_dir}")
     trainer = build_trainer(cfg, log=log, data=data)                  # phase 3's composition root
-    val_batches = full_val_batches(trainer)
-    reserve = 1.5 * eval_seconds(trainer, val_batches) + 2.0   # the trainer's last eval and save, then ours
+    score_batches = full_val_batches(trainer)
+    reserve = 1.5 * eval_seconds(trainer, score_batches) + 2.0   # the trainer's last eval and save, then ours
     train_until = t_start + budget_s - reserve
     trainer.loader = OnTime(trainer.loader, trainer, train_until)
     log(f"[{clock():6.1f} s] model: {trainer.model.num_params():,} parameters, optimizer "
@@ -224,10 +226,11 @@ def speedrun(cfg: TrainConfig, budget_s: float, t_start: float, log=print) -> di
         summary = {"step": trainer.step, "tokens_seen": trainer.tokens_seen, "elapsed_s": trainer.elapsed}
     log(f"[{clock():6.1f} s] trained {summary['step']} steps, {summary['tokens_seen']:,} tokens; "
         f"evaluating the whole val split...")
-    final = full_val_metrics(trainer, val_batches)
+    final = full_val_metrics(trainer, score_batches)
     wall = clock()
     return {"bpb": final["bpb"], "val_loss": final["loss"], "val_tokens": final["tokens"],
-            "val_bytes": final["bytes"], "wall_s": wall, "budget_s": budget_s, "within_budget": wall <= budget_s + SLACK_S,
+            "val_bytes": final["bytes"], "wall_s": wall, "budget_s": budget_s,
+            "within_budget": wall <= budget_s + SLACK_S,
             "steps": summary["step"], "tokens_seen": summary["tokens_seen"], "train_s": summary["elapsed_s"],
             "stopped_by": stopped, "params": trainer.model.num_params(),
             "data_s": data.timings.get("tokenizer_s", 0.0) + data.timings.get("shards_s", 0.0),
@@ -248,8 +251,8 @@ def main(argv: list[str] | None = None, t_start: float | None = None) -> int:
                         help="wall-clock budget in seconds, data and evaluation included (default 600)")
     args, overrides = parser.parse_known_args(argv)
     try:
-        if not args.budget_s > 0:
-            raise ConfigError(f"--budget_s={args.budget_s}: must be a positive number of seconds")
+        if not (math.isfinite(args.budget_s) and args.budget_s > 0):
+            raise ConfigError(f"--budget_s={args.budget_s}: must be a finite positive number of seconds")
         cfg = load_config(args.config, overrides)
         check_rules(cfg)
         fresh_out_dir(Path(cfg.out_dir))

@@ -107,6 +107,18 @@ def test_out_dir_is_emptied_only_when_a_speedrun_made_it(tmp_path):
     assert sorted(p.name for p in old.iterdir()) == [speedrun.MARKER]
 
 
+@pytest.mark.commit("3.3")
+@pytest.mark.parametrize("args, message", [(["--budget_s=0"], "budget_s"), (["--budget_s=inf"], "budget_s"),
+                                           (["--val_fraction=0.1"], "val split is fixed"),
+                                           (["--lerning_rate=1"], "did you mean 'lr'")])
+def test_a_bad_command_line_is_one_message_and_status_2(args, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    assert speedrun.main([*args, f"--out_dir={tmp_path / 'run'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
 @pytest.mark.slow
 @pytest.mark.commit("3.3")
 def test_a_tiny_speedrun_prints_a_finite_score_within_its_budget(tmp_path, monkeypatch, capsys):
