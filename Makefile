@@ -15,7 +15,7 @@ ONLY   ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges check-alternatives stubs \
-        progress reset restore hint lint format demo demo-gpu gpu-check train prepare profile scaling \
+        progress reset restore hint lint format demo demo-gpu speedrun gpu-check train prepare profile scaling \
         bench-model bench-training bench-tokenizer bench-optim mutate clean
 
 help: ## list the commands
@@ -89,6 +89,9 @@ demo: ## corpus -> tokenizer -> shards -> GPT -> report, CPU, offline, <= 10 min
 
 demo-gpu: ## the demo pipeline with a bigger model on one GPU (bf16, compile) into runs/demo_gpu/
 	$(PYTHON) -m phase2_training.demo --config examples/demo_gpu.py --out runs/demo_gpu
+
+speedrun: ## the 10-minute CPU speedrun: best val bits/byte in 600 s, data included (docs/speedrun.md)
+	$(PYTHON) -m phase3_optim.speedrun
 
 gpu-check: ## one GPU, < 9 min: 500M speed/MFU, fp32 vs bf16, Muon vs AdamW, demo-gpu, resume, NCCL (DRY=1: CPU)
 	$(PYTHON) -m phase4_distributed.gpu_check $(if $(DRY),--dry,)
