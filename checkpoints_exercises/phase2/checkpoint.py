@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if result.timed_out:  # not a verdict on the code: the clock ran out with steps left
         print(f"NOT FINISHED: the {cfg.time_limit_s:g} s time limit ran out at step {result.steps} of {cfg.max_steps} "
               f"(loss {result.loss:.4f}, target {cfg.target_loss}). This machine is slower or busier than the "
-              f"~1 minute this takes on 2 free cores; rerun with --time-limit {4 * cfg.time_limit_s:g}, "
+              f"~35 s this takes on 2 free cores; rerun with --time-limit {4 * cfg.time_limit_s:g}, "
               "or compare IMPL=reference on the same machine.")
         return 1
     print(f"FAIL: loss {result.loss:.4f} after {result.steps} steps ({result.epochs} epochs, {result.seconds:.0f} s): "
