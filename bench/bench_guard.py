@@ -24,15 +24,11 @@ import torch
 
 
 def bench_guard(steps: int, quick: bool, data_root: str, threads: int) -> dict:
-    from phase2_training.config import load_config
+    from bench.demo_config import demo_config
     from phase2_training.schedule import lr_multiplier, set_lr
     from phase2_training.step import train_step
     from phase2_training.train import build_trainer
-    overrides = ["--progress=false", f"--data_root={data_root}", f"--threads={threads}"]
-    if quick:
-        overrides += ["--max_bytes=250000", "--vocab_size=300", "--tokenizer_bytes=none", "--val_fraction=0.5",
-                      "--model.n_layer=1", "--model.n_embd=32", "--model.block_size=32", "--batch_size=4"]
-    cfg = load_config("examples/demo_cpu.py", overrides)
+    cfg = demo_config(data_root, threads, quick)
     with tempfile.TemporaryDirectory() as tmp:
         trainer = build_trainer(dataclasses.replace(cfg, out_dir=tmp), log=lambda *a, **k: None)
         plain, guarded, check = [], [], []
