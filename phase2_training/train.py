@@ -139,6 +139,10 @@ def finish(trainer: Trainer, summary: dict) -> None:
     from phase2_training.sample import write_samples
     cfg = trainer.cfg
     png = plot_metrics(trainer.out_dir / "metrics.jsonl", trainer.out_dir / "loss.png")
+    if "train_loss" not in summary:  # resumed at or past max_steps: no step ran, so no loss to report
+        print(f"nothing to train: the run is at step {summary['step']} and --max_steps={cfg.max_steps}; "
+              f"raise --max_steps to continue it. Plot {png}")
+        return
     print(f"done: step {summary['step']}, train loss {summary.get('train_loss', float('nan')):.4f}, "
           f"val loss {summary.get('val_loss', float('nan')):.4f}, val bpb {summary.get('val_bpb', float('nan')):.4f}; "
           f"plot {png}")

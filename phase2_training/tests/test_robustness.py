@@ -361,3 +361,13 @@ def test_disk_full_on_the_checksum_sidecar_drops_the_new_pair_and_keeps_the_old(
     assert digest(ckpts / "step_000004.pt") == before
     monkeypatch.undo()
     load_checkpoint(ckpts / "step_000004.pt")
+
+
+def test_resuming_a_finished_run_says_there_is_nothing_to_train(first_run, data_root, capsys):
+    """--resume with --max_steps at or below the checkpoint's step: a plain message, not 'train loss nan'."""
+    out, metrics = first_run
+    capsys.readouterr()
+    assert train(out, data_root, "--max_steps=4", "--resume") == 0
+    said = capsys.readouterr().out
+    assert "nothing to train" in said and "--max_steps=4" in said and "nan" not in said, said
+    assert digest(out / "metrics.jsonl") == metrics  # nothing appended
