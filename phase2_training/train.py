@@ -143,7 +143,7 @@ def finish(trainer: Trainer, summary: dict) -> None:
         print(f"nothing to train: the run is at step {summary['step']} and --max_steps={cfg.max_steps}; "
               f"raise --max_steps to continue it. Plot {png}")
         return
-    print(f"done: step {summary['step']}, train loss {summary.get('train_loss', float('nan')):.4f}, "
+    print(f"done: step {summary['step']}, train loss {summary['train_loss']:.4f}, "
           f"val loss {summary.get('val_loss', float('nan')):.4f}, val bpb {summary.get('val_bpb', float('nan')):.4f}; "
           f"plot {png}")
     if cfg.sample_tokens:

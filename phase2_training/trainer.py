@@ -37,6 +37,7 @@ from phase2_training.checkpoint import (
     StateDictFns,
     latest_checkpoint,
     newest_good_checkpoint,
+    newest_verified,
     remove_stale_temp_files,
     save_checkpoint,
 )
@@ -142,14 +143,11 @@ class Trainer:
         if latest_checkpoint(self.ckpt_dir) is None:
             raise CheckpointError(f"--resume, but {self.ckpt_dir} holds no checkpoint: drop --resume to start fresh")
         # the newest checkpoint that verifies (checksum, finite weights); each skipped one is named with why
-        skipped: list[str] = []
-        good = newest_good_checkpoint(self.ckpt_dir, log=skipped.append)
-        if good is None:
-            raise CheckpointError(f"--resume, but no checkpoint in {self.ckpt_dir} verifies: " + "; ".join(skipped)
-                                  + ". Start a fresh run with a new --out_dir")
-        for line in skipped:
-            self.log(f"warning: {line}")
-        path, state = good  # onto the CPU: each load below moves tensors where they live
+        try:
+            path, state = newest_verified(self.ckpt_dir, log=lambda line: self.log(f"warning: {line}"))
+        except CheckpointError as e:
+            raise CheckpointError(f"--resume, but {e}. Start a fresh run with a new --out_dir") from None
+        # (state is on the CPU: each load below moves tensors where they live)
         self._check_compatible(path, state)
         saved = GPTConfig.from_dict(state["model_config"])
         if saved != self.model_config:

@@ -52,6 +52,7 @@ from phase1_model import CheckpointError, ConfigError
 from phase2_training.config import TrainConfig, load_config
 from phase2_training.data_prep import prepare_data
 from phase2_training.evaluate import evaluate
+from phase2_training.schedule import wsd_decay_steps
 from phase2_training.trainer import TrainingDiverged
 from phase3_optim.train import build_trainer
 
@@ -110,9 +111,8 @@ def process_age_s() -> float:
 
 # ---- stopping on time ---------------------------------------------------------------------------------
 def decay_start(cfg: TrainConfig) -> int:
-    """The first step of WSD's decay (phase2_training.schedule.lr_multiplier's decay_steps) for cfg.max_steps."""
-    total = cfg.max_steps
-    return total - min(round(cfg.decay_frac * total), total - cfg.warmup_steps)
+    """The first step of WSD's decay (the schedule lr_multiplier runs) for cfg.max_steps."""
+    return cfg.max_steps - wsd_decay_steps(cfg.max_steps, cfg.warmup_steps, cfg.decay_frac)
 
 
 class OnTime:

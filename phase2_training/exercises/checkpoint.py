@@ -182,6 +182,20 @@ def newest_good_checkpoint(directory: str | Path, log: Callable = lambda *a, **k
     return None
 
 
+def newest_verified(directory: Path, log: Callable = lambda *a, **k: None) -> tuple[Path, dict]:
+    """(path, state) of the newest checkpoint in `directory` that verifies; each one skipped on the way
+    goes to `log` with its reason. CheckpointError, listing the reasons, if none does (or none exists)."""
+    if latest_checkpoint(directory) is None:
+        raise CheckpointError(f"no step_*.pt checkpoint in {directory}: train first, or point at a file")
+    skipped: list[str] = []
+    good = newest_good_checkpoint(directory, skipped.append)
+    if good is None:
+        raise CheckpointError(f"no checkpoint in {directory} verifies: " + "; ".join(skipped))
+    for line in skipped:
+        log(line)
+    return good
+
+
 def _previous_good(path: Path) -> str:
     """A sentence naming the newest checkpoint older than `path` that verifies (for error messages)."""
     good = newest_good_checkpoint(path.parent, before=path)
@@ -204,15 +218,7 @@ def load_checkpoint(path: str | Path, log: Callable = lambda *a, **k: None) -> d
     training keys, finite weights. Given a folder: its newest checkpoint that verifies (skips go to `log`)."""
     path = Path(path)
     if path.is_dir():
-        if latest_checkpoint(path) is None:
-            raise CheckpointError(f"no step_*.pt checkpoint in {path}: train first, or point at a file")
-        skipped: list[str] = []
-        good = newest_good_checkpoint(path, skipped.append)
-        if good is None:
-            raise CheckpointError(f"no checkpoint in {path} verifies: " + "; ".join(skipped))
-        for line in skipped:
-            log(line)
-        return good[1]
+        return newest_verified(path, log)[1]
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}: check the path (checkpoints live in <out_dir>/checkpoints)")
     try:

@@ -55,6 +55,11 @@ def warmup_stable_decay(step: int, max_lr: float, warmup_steps: int, total_steps
     # <<< exercise 2.3 warmup_stable_decay
 
 
+def wsd_decay_steps(total_steps: int, warmup_steps: int, decay_frac: float) -> int:
+    """WSD's decay length for a run: decay_frac of it, but never reaching into the warmup."""
+    return min(round(decay_frac * total_steps), total_steps - warmup_steps)
+
+
 def lr_multiplier(step: int, schedule: str, warmup_steps: int, total_steps: int, min_lr_frac: float = 0.0,
                   decay_frac: float = 0.2) -> float:
     """The schedule as a factor in [min_lr_frac, 1] on each param group's base lr.
@@ -65,8 +70,8 @@ def lr_multiplier(step: int, schedule: str, warmup_steps: int, total_steps: int,
     if schedule == "cosine":
         return warmup_cosine(step, 1.0, warmup_steps, total_steps, min_lr_frac)
     if schedule == "wsd":
-        decay_steps = min(round(decay_frac * total_steps), total_steps - warmup_steps)
-        return warmup_stable_decay(step, 1.0, warmup_steps, total_steps, decay_steps, min_lr_frac)
+        return warmup_stable_decay(step, 1.0, warmup_steps, total_steps,
+                                   wsd_decay_steps(total_steps, warmup_steps, decay_frac), min_lr_frac)
     if schedule == "constant":
         _check(warmup_steps, total_steps)
         return (step + 1) / warmup_steps if step < warmup_steps else 1.0
