@@ -36,7 +36,7 @@ def get_pair_counts(ids: list[int], counts: dict[tuple[int, int], int] | None = 
     Returns a dict {pair: count}. If `counts` is given (even an empty dict) that very dict is updated
     in place and returned, so one dict can sum over many chunks.
     """
-    # >>> exercise 0.2 get_pair_counts: use `counts` or a new dict; add 1 for each pair in zip(ids, ids[1:])
+    # >>> exercise 0.2 get_pair_counts
     counts = {} if counts is None else counts
     for pair in zip(ids, ids[1:]):
         counts[pair] = counts.get(pair, 0) + 1
@@ -50,7 +50,7 @@ def merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
     merge([1, 2, 3, 1, 2], (1, 2), 256) -> [256, 3, 256]. Occurrences that overlap are taken
     greedily from the left: merge([7, 7, 7], (7, 7), 256) -> [256, 7].
     """
-    # >>> exercise 0.2 merge: walk i; if (ids[i], ids[i+1]) == pair emit new_id, i += 2; else emit ids[i], i += 1
+    # >>> exercise 0.2 merge
     out = []
     i = 0
     while i < len(ids):
@@ -86,7 +86,7 @@ def train_bpe(text: str, vocab_size: int, pattern: str = GPT4_SPLIT_PATTERN, spe
     pair wins; ties go to the greatest (vocab[a], vocab[b]) compared as bytes (then the greatest ids,
     which only matters if two tokens spell the same bytes). Stops early if no pair is left.
     """
-    # >>> exercise 0.2 train_bpe: per round: count pairs over all chunks, max by (count, vocab[a], vocab[b]), merge
+    # >>> exercise 0.2 train_bpe
     num_merges = check_vocab_size(vocab_size)
     chunks = text_to_chunks(text, pattern, special_tokens)
     vocab = {i: bytes([i]) for i in range(256)}  # id -> the bytes it stands for

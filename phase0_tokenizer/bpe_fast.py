@@ -169,7 +169,7 @@ def update_chunk(word: list[int], pair: tuple[int, int], new_id: int, freq: int,
     merge(word, pair, new_id). `counts` is a defaultdict(int) (a missing pair counts 0): change it with
     += and -= only, leaving keys in place even at 0 (the trainer deletes the merged pair itself).
     """
-    # >>> exercise 0.2 update_chunk: (x,a,b,y) -> (x,new,y): -freq on (x,a),(a,b),(b,y); +freq on (x,new),(new,y)
+    # >>> exercise 0.2 update_chunk
     a, b = pair
     out = []
     i, n = 0, len(word)

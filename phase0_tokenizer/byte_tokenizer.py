@@ -36,14 +36,14 @@ class ByteTokenizer:
 
     def encode(self, text: str) -> list[int]:
         """text -> its UTF-8 bytes as a list of Python ints in [0, 256). "é" is two tokens: [195, 169]."""
-        # >>> exercise 0.1 encode: UTF-8-encode the str into bytes; a bytes object iterates as ints 0..255
+        # >>> exercise 0.1 encode
         return list(text.encode("utf-8"))
         # <<< exercise 0.1 encode
 
     def decode(self, ids: list[int]) -> str:
         """ids -> text. Never crashes on a valid id list: bytes that are not valid UTF-8 (a model
         can emit half a character) become the replacement character U+FFFD."""
-        # >>> exercise 0.1 decode: rebuild the bytes, decode them as UTF-8 so invalid ones become U+FFFD, not an error
+        # >>> exercise 0.1 decode
         return bytes(ids).decode("utf-8", errors="replace")
         # <<< exercise 0.1 decode
 
@@ -63,7 +63,7 @@ def bytes_per_token(text: str, n_tokens: int) -> float:
 def chars_per_token(text: str, n_tokens: int) -> float:
     """Characters (Unicode code points) of `text` per token: the phase-0 checkpoint asks >= 4.0 held out."""
     _check_count(n_tokens)
-    # >>> exercise 0.1 chars_per_token: like bytes_per_token above, but count characters (code points), not bytes
+    # >>> exercise 0.1 chars_per_token
     return len(text) / n_tokens
     # <<< exercise 0.1 chars_per_token
 
@@ -73,7 +73,7 @@ def split_units(text: str, level: str) -> list:
     "word" -> WORD_RE matches (whitespace dropped)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
-    # >>> exercise 0.1 split_units: byte: the UTF-8 bytes as ints; char: one str per character; word: WORD_RE matches
+    # >>> exercise 0.1 split_units
     if level == "byte":
         return list(text.encode("utf-8"))
     if level == "char":
@@ -84,7 +84,7 @@ def split_units(text: str, level: str) -> list:
 
 def oov_rate(vocab: set, units: list) -> float:
     """Fraction of `units` that are not in `vocab` (0.0 for no units): what a model with this vocab cannot say."""
-    # >>> exercise 0.1 oov_rate: count the units missing from vocab, divide by the number of units; no units: 0.0
+    # >>> exercise 0.1 oov_rate
     if not units:
         return 0.0
     return sum(unit not in vocab for unit in units) / len(units)

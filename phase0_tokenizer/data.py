@@ -272,7 +272,7 @@ def get_batch(data, batch_size: int, block_size: int, device: str | torch.device
     """
     dev = check_device(device)
     _check_window(data, batch_size, block_size, block_size + 1)
-    # >>> exercise 0.4 get_batch: draw the starts with torch.randint and `generator`; x = data[i:i+T], y = data[i+1:i+T+1]
+    # >>> exercise 0.4 get_batch
     starts = torch.randint(len(data) - block_size, (batch_size,), generator=generator).tolist()
     rows = _rows(data, starts, block_size + 1)  # read T+1 tokens once, then view them twice
     x, y = rows[:, :-1], rows[:, 1:]
@@ -287,7 +287,7 @@ def rank_windows(step: int, batch_size: int, rank: int, world_size: int) -> rang
     batch_size of them, rank 0 first, so ranks never see the same window and together see every one.
     Returns a range (or list) of ints in increasing order.
     """
-    # >>> exercise 0.4 rank_windows: this rank's batch_size windows start at (step * world_size + rank) * batch_size
+    # >>> exercise 0.4 rank_windows
     first = (step * world_size + rank) * batch_size
     return range(first, first + batch_size)
     # <<< exercise 0.4 rank_windows
@@ -358,7 +358,7 @@ def token_bytes(tokenizer) -> torch.Tensor:
 
     bits per byte = sum of losses (nats) / (ln 2 * sum of token_bytes of the targets).
     """
-    # >>> exercise 0.4 token_bytes: zeros(vocab_size, int64); out[i] = len(tokenizer.vocab[i]); specials stay 0
+    # >>> exercise 0.4 token_bytes
     out = torch.zeros(tokenizer.vocab_size, dtype=torch.int64)
     for token_id, piece in tokenizer.vocab.items():
         out[token_id] = len(piece)

@@ -61,7 +61,7 @@ def encode_chunk(ids: list[int], merges: dict[tuple[int, int], int]) -> list[int
     the lowest-rank merge present (all its occurrences, left to right), repeat until none applies.
     Returns the ids as a list ([] for []).
     """
-    # >>> exercise 0.3 encode_chunk: loop: ranks of adjacent pairs (merges.get(p, inf)); min is inf: stop; else merge it
+    # >>> exercise 0.3 encode_chunk
     while len(ids) >= 2:
         ranks = [merges.get(pair, INF) for pair in zip(ids, ids[1:])]
         best = min(ranks)  # the merged id *is* the rank: smallest = learned first
@@ -78,7 +78,7 @@ def decode_ids(ids: Iterable[int], id_to_bytes: dict[int, bytes]) -> str:
 
     An id missing from `id_to_bytes` raises KeyError (Tokenizer.decode turns it into a message).
     """
-    # >>> exercise 0.3 decode_ids: b"".join(id_to_bytes[i] for i in ids).decode("utf-8", errors="replace")
+    # >>> exercise 0.3 decode_ids
     return b"".join([id_to_bytes[i] for i in ids]).decode("utf-8", errors="replace")
     # <<< exercise 0.3 decode_ids
 
@@ -93,7 +93,7 @@ def split_special(text: str, special: Iterable[str]) -> list[str]:
     Leftmost occurrence first; where two specials start at the same place the longest wins
     ("<|endoftext|>" over "<|end"). Empty pieces are left out; no specials: [text] ([] for "").
     """
-    # >>> exercise 0.3 split_special: regex.split on '(' + '|'.join(escaped specials, longest first) + ')'; drop ''
+    # >>> exercise 0.3 split_special
     special = sorted(set(special), key=len, reverse=True)
     if not special:
         return [text] if text else []

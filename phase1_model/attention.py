@@ -37,7 +37,7 @@ def causal_mask(T_q: int, T_k: int | None = None, device=None) -> torch.Tensor:
     T_k positions (with a KV cache, earlier keys are already cached): j <= i + (T_k - T_q).
     CausalSelfAttention builds its masks with this function (see forward)."""
     T_k = T_q if T_k is None else T_k
-    # >>> exercise 1.2 causal_mask: ones(T_q, T_k, dtype=bool).tril(diagonal=T_k - T_q)
+    # >>> exercise 1.2 causal_mask
     return torch.ones(T_q, T_k, dtype=torch.bool, device=device).tril(diagonal=T_k - T_q)
     # <<< exercise 1.2 causal_mask
 
@@ -48,7 +48,7 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
     mask bool (T_q, T_k) with True = may attend (None = attend everywhere).
     Returns (output (..., T_q, d), weights (..., T_q, T_k)): each row of weights is a probability
     distribution over the keys, with weight exactly 0 where the mask is False."""
-    # >>> exercise 1.2 attention: scores = q @ k^T / sqrt(d); masked_fill(~mask, -inf); softmax(-1); return w @ v, w
+    # >>> exercise 1.2 attention
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
@@ -59,7 +59,7 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
 
 def split_heads(x: torch.Tensor, n_head: int) -> torch.Tensor:
     """(B, T, n_head * head_dim) -> (B, n_head, T, head_dim): head h owns channels h*hd .. (h+1)*hd - 1."""
-    # >>> exercise 1.2 split_heads: view as (B, T, n_head, head_dim), then transpose(1, 2)
+    # >>> exercise 1.2 split_heads
     B, T, C = x.shape
     return x.view(B, T, n_head, C // n_head).transpose(1, 2)
     # <<< exercise 1.2 split_heads
@@ -67,7 +67,7 @@ def split_heads(x: torch.Tensor, n_head: int) -> torch.Tensor:
 
 def merge_heads(x: torch.Tensor) -> torch.Tensor:
     """(B, n_head, T, head_dim) -> (B, T, n_head * head_dim): the inverse of split_heads."""
-    # >>> exercise 1.2 merge_heads: transpose(1, 2) back to (B, T, H, D), then .reshape(B, T, H * D)
+    # >>> exercise 1.2 merge_heads
     B, H, T, D = x.shape
     return x.transpose(1, 2).reshape(B, T, H * D)
     # <<< exercise 1.2 merge_heads

@@ -29,7 +29,7 @@ class BigramLanguageModel(nn.Module):
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, ignore_index: int = -1):
         """idx (B, T) -> logits (B, T, V); loss = mean cross-entropy against targets (B, T), or None without
         targets. Positions whose target equals ignore_index are left out of the mean."""
-        # >>> exercise 1.1 bigram_forward: logits = self.table(idx); loss = F.cross_entropy over (B*T, V) vs (B*T,)
+        # >>> exercise 1.1 bigram_forward
         logits = self.table(idx)
         loss = None
         if targets is not None:

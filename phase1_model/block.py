@@ -34,7 +34,7 @@ class Block(nn.Module):
         """x (B, T, n_embd) -> same shape. rope = (cos, sin) for these positions or None; kv_cache for decoding.
         Pass rope, kv_cache and layer_idx on to self.attn: the cache keeps one slot per layer, and each
         block reads and writes its own (layer_idx). Pre-norm: the residual carries x itself."""
-        # >>> exercise 1.3 block_forward: x = x + attn(ln_1(x), rope, kv_cache, layer_idx); then x = x + mlp(ln_2(x))
+        # >>> exercise 1.3 block_forward
         x = x + self.attn(self.ln_1(x), rope, kv_cache, layer_idx)
         x = x + self.mlp(self.ln_2(x))
         return x

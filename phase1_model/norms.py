@@ -29,7 +29,7 @@ def layer_norm(x: torch.Tensor, weight: torch.Tensor | None = None, bias: torch.
     """LayerNorm over the last dimension, from scratch (biased variance, as torch computes it):
     (x - mean) / sqrt(var + eps), eps inside the square root (a constant vector gives 0, not NaN),
     then * weight and + bias when given. Equal to F.layer_norm."""
-    # >>> exercise 1.3 layer_norm: mean, biased var over dim -1; (x - mean)/sqrt(var + eps); * weight, + bias
+    # >>> exercise 1.3 layer_norm
     mean = x.mean(dim=-1, keepdim=True)
     var = (x - mean).pow(2).mean(dim=-1, keepdim=True)
     y = (x - mean) / torch.sqrt(var + eps)
@@ -45,7 +45,7 @@ def rms_norm(x: torch.Tensor, weight: torch.Tensor | None = None, eps: float = 1
     """RMSNorm over the last dimension, from scratch: x / sqrt(mean(x^2) + eps) (* weight).
     No centring (a constant vector of 5s gives ones); eps inside the square root, so a zero vector
     gives zeros, not NaN. Equal to F.rms_norm(x, (C,), weight, eps)."""
-    # >>> exercise 1.3 rms_norm: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps), then * weight if given
+    # >>> exercise 1.3 rms_norm
     y = x * torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + eps)
     return y * weight if weight is not None else y
     # <<< exercise 1.3 rms_norm

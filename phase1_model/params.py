@@ -30,7 +30,7 @@ def count_parameters(model: nn.Module) -> dict[str, int]:
     A parameter is 'embedding' when it belongs to a module of EMBEDDING_TYPES (nn.Embedding or
     TokenEmbedding), also when a Linear shares it (a tied head); non_embedding = total - embedding.
     Works on models built on the meta device (use numel, never the data)."""
-    # >>> exercise 1.1 count_parameters: sum numel of model.parameters(); embedding = weights of EMBEDDING_TYPES (by id)
+    # >>> exercise 1.1 count_parameters
     params = list(model.parameters())
     embedding_ids = {id(p) for m in model.modules() if isinstance(m, EMBEDDING_TYPES) for p in m.parameters()}
     total = sum(p.numel() for p in params)

@@ -30,7 +30,7 @@ import torch
 def sinusoidal_embedding(T: int, n_embd: int, base: float = 10000.0) -> torch.Tensor:
     """(T, n_embd) float32 table: even channels sin(t * w_i), odd channels cos(t * w_i),
     w_i = base^(-2i/n_embd) for channel pair i (channels 2i and 2i+1)."""
-    # >>> exercise 1.4 sinusoidal: w = base**(-arange(0, C, 2)/C); a = outer(t, w); sin a -> 0::2, cos a -> 1::2
+    # >>> exercise 1.4 sinusoidal
     freqs = base ** (-torch.arange(0, n_embd, 2, dtype=torch.float32) / n_embd)
     angles = torch.outer(torch.arange(T, dtype=torch.float32), freqs)
     pe = torch.empty(T, n_embd)
@@ -44,7 +44,7 @@ def rope_cache(T: int, head_dim: int, base: float = 10000.0, device=None) -> tup
     """cos, sin of the angles t * theta_i, each (T, head_dim // 2) and float32 whatever torch's
     default dtype (the model keeps them as buffers; apply_rotary_emb casts its result to x's dtype);
     t = 0..T-1, theta_i = base^(-2i/head_dim) for i = 0..head_dim/2 - 1."""
-    # >>> exercise 1.4 rope_cache: theta = base**(-arange(0, d, 2)/d); a = outer(arange(T), theta); cos, sin
+    # >>> exercise 1.4 rope_cache
     theta = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float32, device=device) / head_dim)
     angles = torch.outer(torch.arange(T, dtype=torch.float32, device=device), theta)
     return angles.cos(), angles.sin()
@@ -54,7 +54,7 @@ def rope_cache(T: int, head_dim: int, base: float = 10000.0, device=None) -> tup
 def apply_rotary_emb(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     """Rotate x (..., T, head_dim) by the cached angles (T, head_dim // 2), half-split convention.
     Pair channel i with i + head_dim/2: [x1, x2] -> [x1 cos - x2 sin, x1 sin + x2 cos]. Same dtype as x."""
-    # >>> exercise 1.4 apply_rope: halves x1, x2; cat([x1*cos - x2*sin, x1*sin + x2*cos], -1).type_as(x)
+    # >>> exercise 1.4 apply_rope
     d = x.size(-1) // 2
     x1, x2 = x[..., :d], x[..., d:]
     return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1).type_as(x)

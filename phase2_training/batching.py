@@ -27,7 +27,7 @@ def pack_rows(ids: Sequence[int] | torch.Tensor, block_size: int) -> tuple[torch
     if n < 1:
         raise ValueError(f"{len(ids)} tokens cannot fill one row of block_size={block_size} plus its target: "
                          "use more text or a smaller block_size")
-    # >>> exercise 2.2 pack_rows: x = ids[:n*T].view(n, T); y = ids[1:n*T+1].view(n, T): the next token
+    # >>> exercise 2.2 pack_rows
     x = ids[:n * block_size].view(n, block_size)
     y = ids[1:n * block_size + 1].view(n, block_size)
     return x, y

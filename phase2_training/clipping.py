@@ -42,7 +42,7 @@ def clip_grad_norm(parameters: Iterable[torch.Tensor] | torch.Tensor, max_norm: 
     NaN guard decides what to do (phase2_training.step).
     """
     grads = _grads(parameters)
-    # >>> exercise 2.3 clip_grad_norm: norm of per-grad norms; factor = clamp(max_norm/(norm+eps), max=1); g.mul_
+    # >>> exercise 2.3 clip_grad_norm
     if not grads:
         return torch.tensor(0.0)
     norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.detach().float()) for g in grads]))

@@ -30,7 +30,7 @@ import torch
 
 def log_softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
     """log(softmax(logits)) along `dim`, finite even for logits like 1000 or -1000 (no overflow)."""
-    # >>> exercise 2.1 log_softmax: s = logits - amax(dim, keepdim); return s - log(sum(exp(s)))
+    # >>> exercise 2.1 log_softmax
     m = logits.amax(dim=dim, keepdim=True).detach()  # any constant works; detach: no gradient through the max
     shifted = logits - m                               # <= 0 everywhere, so exp() is in (0, 1]
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
@@ -51,7 +51,7 @@ def cross_entropy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int
     if logits.shape[:-1] != targets.shape:
         raise ValueError(f"logits {tuple(logits.shape)} need targets of shape {tuple(logits.shape[:-1])}, "
                          f"got {tuple(targets.shape)}")
-    # >>> exercise 2.1 cross_entropy: gather log_softmax at targets (ignored -> 0), negate, mask; mean over kept
+    # >>> exercise 2.1 cross_entropy
     logp = log_softmax(logits, dim=-1)
     keep = targets != ignore_index
     safe = torch.where(keep, targets, torch.zeros_like(targets))  # gather needs a valid index everywhere
@@ -80,7 +80,7 @@ def nats_and_bytes(token_losses: torch.Tensor, targets: torch.Tensor,
     are left out of BOTH sums: predicting where a document starts is not text.
     Sums, not a ratio, so batches and ranks can be added up before dividing.
     """
-    # >>> exercise 2.1 nats_and_bytes: nb = token_bytes[targets], 0 if target < 0; sum nats where nb > 0; sum nb
+    # >>> exercise 2.1 nats_and_bytes
     nb = token_bytes.to(targets.device)[targets.clamp(min=0)]
     nb = torch.where(targets >= 0, nb, torch.zeros_like(nb))
     counted = nb > 0

@@ -64,7 +64,7 @@ def train_step(model, optimizer, micro_batches: Sequence[tuple[torch.Tensor, tor
     n = len(micro_batches)
     if n == 0:
         raise ValueError("train_step needs at least one (x, y) micro-batch")
-    # >>> exercise 2.3 accumulate: zero_grad; each in grad_sync(m, last): autocast() forward; scale(loss/n).backward()
+    # >>> exercise 2.3 accumulate
     optimizer.zero_grad(set_to_none=True)
     total = torch.zeros((), device=micro_batches[0][0].device)
     for i, (x, y) in enumerate(micro_batches):

@@ -63,7 +63,7 @@ class MemoryEstimate:
 
 def activation_values_per_token(config) -> int:
     """Values autograd keeps per token for one forward pass of phase1_model.GPT (see the module docstring)."""
-    # >>> exercise 3.3 activation_values_per_token: sum, per layer, what autograd saves: norms, qkv, attention, RoPE, QK-norm, MLP; then final norm + logits
+    # >>> exercise 3.3 activation_values_per_token
     C, h, H, Hkv = config.n_embd, config.mlp_hidden, config.n_head, config.n_kv_head
     kv_dim = Hkv * config.head_dim
     stats = 2 if config.norm == "layernorm" else 1          # mean and rstd, or rstd

@@ -57,7 +57,7 @@ def mfu(flops_per_token: float, tokens_per_second: float, peak_flops: float) -> 
     """Model FLOPs utilization: flops_per_token * tokens_per_second / peak_flops (in [0, 1] for a real run).
 
     peak_flops <= 0 raises ValueError (a message naming the value), never ZeroDivisionError (tested)."""
-    # >>> exercise 3.3 mfu: achieved FLOP/s = flops_per_token * tokens_per_second; divide by the peak
+    # >>> exercise 3.3 mfu
     if peak_flops <= 0:
         raise ValueError(f"peak_flops={peak_flops}: must be positive")
     return flops_per_token * tokens_per_second / peak_flops

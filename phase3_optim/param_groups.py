@@ -41,7 +41,7 @@ def classify_parameters(model: nn.Module) -> dict[str, list[tuple[str, nn.Parame
 
     A shared (tied) tensor is listed once, as an embedding. The head is `model.lm_head`
     when the model has one (nanoGPT's, nanochat's and our GPT's name for it)."""
-    # >>> exercise 3.1 classify_parameters: embedding weights, then the head, then by shape: ndim >= 2 is a matrix, else a vector (shared tensors once)
+    # >>> exercise 3.1 classify_parameters
     embedding_ids = {id(p) for m in model.modules() if is_embedding(m) for p in m.parameters(recurse=False)}
     head = getattr(model, "lm_head", None)
     head_ids = {id(head.weight)} if isinstance(head, nn.Linear) else set()

@@ -65,7 +65,7 @@ def unscale_grads(grads: list[torch.Tensor], inv_scale: float) -> torch.Tensor:
     bool() or `if tensor:` here, because each of those waits for the device (a host sync) and would cost
     one sync per parameter; the scaler reads the answer once per step (tested: the return type, the
     unscaled values, and the flag on inf, -inf and NaN in any one tensor)."""
-    # >>> exercise 3.3 unscale: multiply each grad by inv_scale in place; OR together "not finite anywhere" as a 0-d float tensor, no host sync
+    # >>> exercise 3.3 unscale
     device = grads[0].device if grads else torch.device("cpu")
     found_inf = torch.zeros((), dtype=torch.float32, device=device)
     for g in grads:
@@ -145,7 +145,7 @@ class LossScaler:
             return
         found_inf = any(self._found_inf.values())
         self._found_inf.clear()
-        # >>> exercise 3.3 update_scale: inf seen: scale *= backoff, reset the counter; else count clean steps, every growth_interval: scale *= growth
+        # >>> exercise 3.3 update_scale
         if found_inf:
             self.scale_value *= self.backoff_factor
             self.growth_tracker = 0

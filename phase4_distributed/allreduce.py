@@ -29,7 +29,7 @@ def average_gradients(model: nn.Module) -> None:
 
     In place (the same .grad tensors, new values); parameters whose .grad is None are skipped.
     """
-    # >>> exercise 4.1 average_gradients: each p.grad: dist.all_reduce(p.grad, SUM), then / get_world_size()
+    # >>> exercise 4.1 average_gradients
     world = dist.get_world_size()
     for p in model.parameters():
         if p.grad is not None:
@@ -45,7 +45,7 @@ def average_gradients_bucketed(model: nn.Module) -> None:
     Exactly one dist.all_reduce call per invocation (none if no parameter has a gradient), whatever
     the number of tensors; grads of None are skipped, as in average_gradients.
     """
-    # >>> exercise 4.1 average_gradients_bucketed: torch.cat the flat grads, all_reduce + divide once, copy slices back
+    # >>> exercise 4.1 average_gradients_bucketed
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     if not grads:
         return

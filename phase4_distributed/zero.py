@@ -151,7 +151,7 @@ def adamw_update_shard(pieces: list, exp_avg: torch.Tensor, exp_avg_sq: torch.Te
         m <- b1 m + (1 - b1) g ;  v <- b2 v + (1 - b2) g^2
         w <- w - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
     """
-    # >>> exercise 4.2 zero_update_shard: torch's AdamW math on views p.view(-1)[a:b], grad and exp_avg*[off:off+b-a]
+    # >>> exercise 4.2 zero_update_shard
     for p, group, a, b, off in pieces:
         if p.grad is None:
             continue
@@ -176,7 +176,7 @@ def all_gather_params(params: list, pieces: list, shard_size: int, world_size: i
     """
     if world_size == 1:
         return
-    # >>> exercise 4.2 zero_all_gather: pack my slices in a shard buffer, _all_gather into full, copy back in order
+    # >>> exercise 4.2 zero_all_gather
     dtype, device = params[0].dtype, params[0].device
     shard = torch.zeros(shard_size, dtype=dtype, device=device)
     for p, _, a, b, off in pieces:

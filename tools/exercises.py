@@ -123,6 +123,8 @@ def select(exercises: list[Exercise], selector: str | None) -> list[Exercise]:
 
 
 def stub_body(ex: Exercise) -> list[str]:
-    """The lines a stub has between the markers: the hint, then NotImplementedError."""
-    lines = [f"{ex.indent}# TODO: {ex.hint}"] if ex.hint else []
-    return lines + [f'{ex.indent}raise NotImplementedError("exercise {ex.commit} {ex.name}")']
+    """The lines a stub has between the markers: the task statement, then NotImplementedError.
+    Never the code: hints live in tools/hints/<commit>.md, shown by `make hint`."""
+    return [f"{ex.indent}# TODO: write this region; the docstring above states the contract. "
+            f"Stuck? make hint EX={ex.commit}:{ex.name}",
+            f'{ex.indent}raise NotImplementedError("exercise {ex.commit} {ex.name}")']

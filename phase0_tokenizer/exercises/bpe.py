@@ -38,8 +38,8 @@ def get_pair_counts(ids: list[int], counts: dict[tuple[int, int], int] | None = 
     Returns a dict {pair: count}. If `counts` is given (even an empty dict) that very dict is updated
     in place and returned, so one dict can sum over many chunks.
     """
-    # >>> exercise 0.2 get_pair_counts: use `counts` or a new dict; add 1 for each pair in zip(ids, ids[1:])
-    # TODO: use `counts` or a new dict; add 1 for each pair in zip(ids, ids[1:])
+    # >>> exercise 0.2 get_pair_counts
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.2:get_pair_counts
     raise NotImplementedError("exercise 0.2 get_pair_counts")
     # <<< exercise 0.2 get_pair_counts
 
@@ -50,8 +50,8 @@ def merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
     merge([1, 2, 3, 1, 2], (1, 2), 256) -> [256, 3, 256]. Occurrences that overlap are taken
     greedily from the left: merge([7, 7, 7], (7, 7), 256) -> [256, 7].
     """
-    # >>> exercise 0.2 merge: walk i; if (ids[i], ids[i+1]) == pair emit new_id, i += 2; else emit ids[i], i += 1
-    # TODO: walk i; if (ids[i], ids[i+1]) == pair emit new_id, i += 2; else emit ids[i], i += 1
+    # >>> exercise 0.2 merge
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.2:merge
     raise NotImplementedError("exercise 0.2 merge")
     # <<< exercise 0.2 merge
 
@@ -78,8 +78,8 @@ def train_bpe(text: str, vocab_size: int, pattern: str = GPT4_SPLIT_PATTERN, spe
     pair wins; ties go to the greatest (vocab[a], vocab[b]) compared as bytes (then the greatest ids,
     which only matters if two tokens spell the same bytes). Stops early if no pair is left.
     """
-    # >>> exercise 0.2 train_bpe: per round: count pairs over all chunks, max by (count, vocab[a], vocab[b]), merge
-    # TODO: per round: count pairs over all chunks, max by (count, vocab[a], vocab[b]), merge
+    # >>> exercise 0.2 train_bpe
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.2:train_bpe
     raise NotImplementedError("exercise 0.2 train_bpe")
     # <<< exercise 0.2 train_bpe
 

@@ -38,16 +38,16 @@ class ByteTokenizer:
 
     def encode(self, text: str) -> list[int]:
         """text -> its UTF-8 bytes as a list of Python ints in [0, 256). "é" is two tokens: [195, 169]."""
-        # >>> exercise 0.1 encode: UTF-8-encode the str into bytes; a bytes object iterates as ints 0..255
-        # TODO: UTF-8-encode the str into bytes; a bytes object iterates as ints 0..255
+        # >>> exercise 0.1 encode
+        # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.1:encode
         raise NotImplementedError("exercise 0.1 encode")
         # <<< exercise 0.1 encode
 
     def decode(self, ids: list[int]) -> str:
         """ids -> text. Never crashes on a valid id list: bytes that are not valid UTF-8 (a model
         can emit half a character) become the replacement character U+FFFD."""
-        # >>> exercise 0.1 decode: rebuild the bytes, decode them as UTF-8 so invalid ones become U+FFFD, not an error
-        # TODO: rebuild the bytes, decode them as UTF-8 so invalid ones become U+FFFD, not an error
+        # >>> exercise 0.1 decode
+        # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.1:decode
         raise NotImplementedError("exercise 0.1 decode")
         # <<< exercise 0.1 decode
 
@@ -67,8 +67,8 @@ def bytes_per_token(text: str, n_tokens: int) -> float:
 def chars_per_token(text: str, n_tokens: int) -> float:
     """Characters (Unicode code points) of `text` per token: the phase-0 checkpoint asks >= 4.0 held out."""
     _check_count(n_tokens)
-    # >>> exercise 0.1 chars_per_token: like bytes_per_token above, but count characters (code points), not bytes
-    # TODO: like bytes_per_token above, but count characters (code points), not bytes
+    # >>> exercise 0.1 chars_per_token
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.1:chars_per_token
     raise NotImplementedError("exercise 0.1 chars_per_token")
     # <<< exercise 0.1 chars_per_token
 
@@ -78,16 +78,16 @@ def split_units(text: str, level: str) -> list:
     "word" -> WORD_RE matches (whitespace dropped)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
-    # >>> exercise 0.1 split_units: byte: the UTF-8 bytes as ints; char: one str per character; word: WORD_RE matches
-    # TODO: byte: the UTF-8 bytes as ints; char: one str per character; word: WORD_RE matches
+    # >>> exercise 0.1 split_units
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.1:split_units
     raise NotImplementedError("exercise 0.1 split_units")
     # <<< exercise 0.1 split_units
 
 
 def oov_rate(vocab: set, units: list) -> float:
     """Fraction of `units` that are not in `vocab` (0.0 for no units): what a model with this vocab cannot say."""
-    # >>> exercise 0.1 oov_rate: count the units missing from vocab, divide by the number of units; no units: 0.0
-    # TODO: count the units missing from vocab, divide by the number of units; no units: 0.0
+    # >>> exercise 0.1 oov_rate
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.1:oov_rate
     raise NotImplementedError("exercise 0.1 oov_rate")
     # <<< exercise 0.1 oov_rate
 

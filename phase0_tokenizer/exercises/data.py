@@ -274,8 +274,8 @@ def get_batch(data, batch_size: int, block_size: int, device: str | torch.device
     """
     dev = check_device(device)
     _check_window(data, batch_size, block_size, block_size + 1)
-    # >>> exercise 0.4 get_batch: draw the starts with torch.randint and `generator`; x = data[i:i+T], y = data[i+1:i+T+1]
-    # TODO: draw the starts with torch.randint and `generator`; x = data[i:i+T], y = data[i+1:i+T+1]
+    # >>> exercise 0.4 get_batch
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.4:get_batch
     raise NotImplementedError("exercise 0.4 get_batch")
     # <<< exercise 0.4 get_batch
     return _to(x.contiguous(), dev), _to(y.contiguous(), dev)
@@ -288,8 +288,8 @@ def rank_windows(step: int, batch_size: int, rank: int, world_size: int) -> rang
     batch_size of them, rank 0 first, so ranks never see the same window and together see every one.
     Returns a range (or list) of ints in increasing order.
     """
-    # >>> exercise 0.4 rank_windows: this rank's batch_size windows start at (step * world_size + rank) * batch_size
-    # TODO: this rank's batch_size windows start at (step * world_size + rank) * batch_size
+    # >>> exercise 0.4 rank_windows
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.4:rank_windows
     raise NotImplementedError("exercise 0.4 rank_windows")
     # <<< exercise 0.4 rank_windows
 
@@ -359,7 +359,7 @@ def token_bytes(tokenizer) -> torch.Tensor:
 
     bits per byte = sum of losses (nats) / (ln 2 * sum of token_bytes of the targets).
     """
-    # >>> exercise 0.4 token_bytes: zeros(vocab_size, int64); out[i] = len(tokenizer.vocab[i]); specials stay 0
-    # TODO: zeros(vocab_size, int64); out[i] = len(tokenizer.vocab[i]); specials stay 0
+    # >>> exercise 0.4 token_bytes
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.4:token_bytes
     raise NotImplementedError("exercise 0.4 token_bytes")
     # <<< exercise 0.4 token_bytes

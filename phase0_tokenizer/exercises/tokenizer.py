@@ -63,8 +63,8 @@ def encode_chunk(ids: list[int], merges: dict[tuple[int, int], int]) -> list[int
     the lowest-rank merge present (all its occurrences, left to right), repeat until none applies.
     Returns the ids as a list ([] for []).
     """
-    # >>> exercise 0.3 encode_chunk: loop: ranks of adjacent pairs (merges.get(p, inf)); min is inf: stop; else merge it
-    # TODO: loop: ranks of adjacent pairs (merges.get(p, inf)); min is inf: stop; else merge it
+    # >>> exercise 0.3 encode_chunk
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.3:encode_chunk
     raise NotImplementedError("exercise 0.3 encode_chunk")
     # <<< exercise 0.3 encode_chunk
 
@@ -74,8 +74,8 @@ def decode_ids(ids: Iterable[int], id_to_bytes: dict[int, bytes]) -> str:
 
     An id missing from `id_to_bytes` raises KeyError (Tokenizer.decode turns it into a message).
     """
-    # >>> exercise 0.3 decode_ids: b"".join(id_to_bytes[i] for i in ids).decode("utf-8", errors="replace")
-    # TODO: b"".join(id_to_bytes[i] for i in ids).decode("utf-8", errors="replace")
+    # >>> exercise 0.3 decode_ids
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.3:decode_ids
     raise NotImplementedError("exercise 0.3 decode_ids")
     # <<< exercise 0.3 decode_ids
 
@@ -90,8 +90,8 @@ def split_special(text: str, special: Iterable[str]) -> list[str]:
     Leftmost occurrence first; where two specials start at the same place the longest wins
     ("<|endoftext|>" over "<|end"). Empty pieces are left out; no specials: [text] ([] for "").
     """
-    # >>> exercise 0.3 split_special: regex.split on '(' + '|'.join(escaped specials, longest first) + ')'; drop ''
-    # TODO: regex.split on '(' + '|'.join(escaped specials, longest first) + ')'; drop ''
+    # >>> exercise 0.3 split_special
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.3:split_special
     raise NotImplementedError("exercise 0.3 split_special")
     # <<< exercise 0.3 split_special
 

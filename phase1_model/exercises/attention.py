@@ -39,8 +39,8 @@ def causal_mask(T_q: int, T_k: int | None = None, device=None) -> torch.Tensor:
     T_k positions (with a KV cache, earlier keys are already cached): j <= i + (T_k - T_q).
     CausalSelfAttention builds its masks with this function (see forward)."""
     T_k = T_q if T_k is None else T_k
-    # >>> exercise 1.2 causal_mask: ones(T_q, T_k, dtype=bool).tril(diagonal=T_k - T_q)
-    # TODO: ones(T_q, T_k, dtype=bool).tril(diagonal=T_k - T_q)
+    # >>> exercise 1.2 causal_mask
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.2:causal_mask
     raise NotImplementedError("exercise 1.2 causal_mask")
     # <<< exercise 1.2 causal_mask
 
@@ -51,24 +51,24 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
     mask bool (T_q, T_k) with True = may attend (None = attend everywhere).
     Returns (output (..., T_q, d), weights (..., T_q, T_k)): each row of weights is a probability
     distribution over the keys, with weight exactly 0 where the mask is False."""
-    # >>> exercise 1.2 attention: scores = q @ k^T / sqrt(d); masked_fill(~mask, -inf); softmax(-1); return w @ v, w
-    # TODO: scores = q @ k^T / sqrt(d); masked_fill(~mask, -inf); softmax(-1); return w @ v, w
+    # >>> exercise 1.2 attention
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.2:attention
     raise NotImplementedError("exercise 1.2 attention")
     # <<< exercise 1.2 attention
 
 
 def split_heads(x: torch.Tensor, n_head: int) -> torch.Tensor:
     """(B, T, n_head * head_dim) -> (B, n_head, T, head_dim): head h owns channels h*hd .. (h+1)*hd - 1."""
-    # >>> exercise 1.2 split_heads: view as (B, T, n_head, head_dim), then transpose(1, 2)
-    # TODO: view as (B, T, n_head, head_dim), then transpose(1, 2)
+    # >>> exercise 1.2 split_heads
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.2:split_heads
     raise NotImplementedError("exercise 1.2 split_heads")
     # <<< exercise 1.2 split_heads
 
 
 def merge_heads(x: torch.Tensor) -> torch.Tensor:
     """(B, n_head, T, head_dim) -> (B, T, n_head * head_dim): the inverse of split_heads."""
-    # >>> exercise 1.2 merge_heads: transpose(1, 2) back to (B, T, H, D), then .reshape(B, T, H * D)
-    # TODO: transpose(1, 2) back to (B, T, H, D), then .reshape(B, T, H * D)
+    # >>> exercise 1.2 merge_heads
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.2:merge_heads
     raise NotImplementedError("exercise 1.2 merge_heads")
     # <<< exercise 1.2 merge_heads
 

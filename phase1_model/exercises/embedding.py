@@ -39,8 +39,8 @@ class TokenEmbedding(nn.Module):
         if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= self.num_embeddings):
             raise IndexError(f"token ids must be in [0, {self.num_embeddings}); got min {int(idx.min())}, "
                              f"max {int(idx.max())}: is the tokenizer's vocab larger than vocab_size?")
-        # >>> exercise 1.1 token_embedding: index the table: self.weight[idx] has shape idx.shape + (C,)
-        # TODO: index the table: self.weight[idx] has shape idx.shape + (C,)
+        # >>> exercise 1.1 token_embedding
+        # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.1:token_embedding
         raise NotImplementedError("exercise 1.1 token_embedding")
         # <<< exercise 1.1 token_embedding
 

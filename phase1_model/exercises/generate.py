@@ -61,8 +61,8 @@ def sample_next_token(logits: torch.Tensor, temperature: float = 1.0, top_k: int
     smallest set of most likely tokens whose probability reaches top_p (the most likely always stays).
     Draw with torch.multinomial(..., generator=generator): the generator alone decides the draw, so
     the same seed gives the same tokens."""
-    # >>> exercise 1.5 sample_next_token: t=0: argmax; logits/t; top-k, top-p -> -inf; multinomial(probs, 1, generator)
-    # TODO: t=0: argmax; logits/t; top-k, top-p -> -inf; multinomial(probs, 1, generator)
+    # >>> exercise 1.5 sample_next_token
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.5:sample_next_token
     raise NotImplementedError("exercise 1.5 sample_next_token")
     # <<< exercise 1.5 sample_next_token
 

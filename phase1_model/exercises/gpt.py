@@ -106,8 +106,8 @@ class GPT(nn.Module):
             the identity and the model predicts the uniform distribution, loss exactly ln(vocab_size).
         Tied embeddings: the shared matrix follows the embedding rule (it cannot be zero: it is the input).
         """
-        # >>> exercise 1.5 init_weights: N(0, std) per module type (docstring), biases 0, norms 1; then c_proj, lm_head
-        # TODO: N(0, std) per module type (docstring), biases 0, norms 1; then c_proj, lm_head
+        # >>> exercise 1.5 init_weights
+        # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.5:init_weights
         raise NotImplementedError("exercise 1.5 init_weights")
         # <<< exercise 1.5 init_weights
 
@@ -136,8 +136,8 @@ class GPT(nn.Module):
         With a kv_cache, idx holds only the new tokens and positions continue from kv_cache.pos;
         after the last block, call kv_cache.advance(T) exactly once (T = idx.size(1))."""
         x, rope = self._embed(idx, kv_cache.pos if kv_cache is not None else 0)
-        # >>> exercise 1.5 gpt_forward: blocks; cache.advance; ln_f; lm_head .float(); softcap; cross-entropy
-        # TODO: blocks; cache.advance; ln_f; lm_head .float(); softcap; cross-entropy
+        # >>> exercise 1.5 gpt_forward
+        # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.5:gpt_forward
         raise NotImplementedError("exercise 1.5 gpt_forward")
         # <<< exercise 1.5 gpt_forward
 
@@ -172,8 +172,8 @@ class GPT(nn.Module):
         q @ k^T and weights @ v: 2 * 2 * T * head_dim per head and layer forward, x3 with backward;
         it counts the full T x T square even though the causal half is masked (PaLM's convention).
         T = seq_len, or block_size when seq_len is None. Returns an int."""
-        # >>> exercise 1.5 flops_per_token: N = params - wpe - (wte if untied); 6N + 12 * L * n_head * head_dim * T
-        # TODO: N = params - wpe - (wte if untied); 6N + 12 * L * n_head * head_dim * T
+        # >>> exercise 1.5 flops_per_token
+        # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.5:flops_per_token
         raise NotImplementedError("exercise 1.5 flops_per_token")
         # <<< exercise 1.5 flops_per_token
 

@@ -31,8 +31,8 @@ import torch.nn.functional as F
 def gelu(x: torch.Tensor, approximate: str = "none") -> torch.Tensor:
     """GELU from scratch: 'none' = x * Phi(x) with the exact erf; 'tanh' = GPT-2's approximation.
     Elementwise, same shape and dtype as x; equal to F.gelu(x, approximate=approximate)."""
-    # >>> exercise 1.3 gelu: exact 0.5x(1 + erf(x/sqrt2)); tanh 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))
-    # TODO: exact 0.5x(1 + erf(x/sqrt2)); tanh 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))
+    # >>> exercise 1.3 gelu
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.3:gelu
     raise NotImplementedError("exercise 1.3 gelu")
     # <<< exercise 1.3 gelu
 
@@ -88,8 +88,8 @@ class SwiGLUMLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (..., n_embd) -> (..., n_embd): c_proj(silu(gate) * up), where gate is the FIRST half of
         c_fc(x)'s channels and up the second; self.dropout is applied to the output (identity in eval)."""
-        # >>> exercise 1.3 swiglu: gate, up = self.c_fc(x).chunk(2, -1); dropout(c_proj(F.silu(gate) * up))
-        # TODO: gate, up = self.c_fc(x).chunk(2, -1); dropout(c_proj(F.silu(gate) * up))
+        # >>> exercise 1.3 swiglu
+        # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.3:swiglu
         raise NotImplementedError("exercise 1.3 swiglu")
         # <<< exercise 1.3 swiglu
 

@@ -32,8 +32,8 @@ def count_parameters(model: nn.Module) -> dict[str, int]:
     A parameter is 'embedding' when it belongs to a module of EMBEDDING_TYPES (nn.Embedding or
     TokenEmbedding), also when a Linear shares it (a tied head); non_embedding = total - embedding.
     Works on models built on the meta device (use numel, never the data)."""
-    # >>> exercise 1.1 count_parameters: sum numel of model.parameters(); embedding = weights of EMBEDDING_TYPES (by id)
-    # TODO: sum numel of model.parameters(); embedding = weights of EMBEDDING_TYPES (by id)
+    # >>> exercise 1.1 count_parameters
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.1:count_parameters
     raise NotImplementedError("exercise 1.1 count_parameters")
     # <<< exercise 1.1 count_parameters
 

@@ -60,8 +60,8 @@ def atomic_save(obj, path: str | Path) -> Path:
     os.fsync'ed, then os.replace'd onto `path`; if anything raises, the temporary file is removed,
     the old file at `path` is left as it was, and the error propagates.
     """
-    # >>> exercise 2.4 atomic_save: hand phase 0's atomic writer a function that serialises obj with torch
-    # TODO: hand phase 0's atomic writer a function that serialises obj with torch
+    # >>> exercise 2.4 atomic_save
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=2.4:atomic_save
     raise NotImplementedError("exercise 2.4 atomic_save")
     # <<< exercise 2.4 atomic_save
 

@@ -44,7 +44,7 @@ def clip_grad_norm(parameters: Iterable[torch.Tensor] | torch.Tensor, max_norm: 
     NaN guard decides what to do (phase2_training.step).
     """
     grads = _grads(parameters)
-    # >>> exercise 2.3 clip_grad_norm: norm of per-grad norms; factor = clamp(max_norm/(norm+eps), max=1); g.mul_
-    # TODO: norm of per-grad norms; factor = clamp(max_norm/(norm+eps), max=1); g.mul_
+    # >>> exercise 2.3 clip_grad_norm
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=2.3:clip_grad_norm
     raise NotImplementedError("exercise 2.3 clip_grad_norm")
     # <<< exercise 2.3 clip_grad_norm

@@ -29,7 +29,7 @@ def evaluate(model, batches: Iterable[tuple[torch.Tensor, torch.Tensor]], token_
              autocast: Callable[[], contextlib.AbstractContextManager] | None = None) -> dict[str, float]:
     """{'loss': mean nats per target token, 'bpb': bits per byte (only with token_bytes)} over `batches`."""
     autocast = autocast or contextlib.nullcontext
-    # >>> exercise 2.2 evaluate: eval(); sum per-token CE (+nats_and_bytes) / kept tokens; restore mode
-    # TODO: eval(); sum per-token CE (+nats_and_bytes) / kept tokens; restore mode
+    # >>> exercise 2.2 evaluate
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=2.2:evaluate
     raise NotImplementedError("exercise 2.2 evaluate")
     # <<< exercise 2.2 evaluate

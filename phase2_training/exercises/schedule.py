@@ -35,8 +35,8 @@ def _check(warmup_steps: int, total_steps: int) -> None:
 def warmup_cosine(step: int, max_lr: float, warmup_steps: int, total_steps: int, min_lr: float = 0.0) -> float:
     """Linear warmup to max_lr over warmup_steps, then cosine down to min_lr at total_steps (min_lr after)."""
     _check(warmup_steps, total_steps)
-    # >>> exercise 2.3 warmup_cosine: warmup max*(t+1)/W; then min + (max-min)(1+cos(pi p))/2, p = (t-W)/(S-W) <= 1
-    # TODO: warmup max*(t+1)/W; then min + (max-min)(1+cos(pi p))/2, p = (t-W)/(S-W) <= 1
+    # >>> exercise 2.3 warmup_cosine
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=2.3:warmup_cosine
     raise NotImplementedError("exercise 2.3 warmup_cosine")
     # <<< exercise 2.3 warmup_cosine
 
@@ -49,8 +49,8 @@ def warmup_stable_decay(step: int, max_lr: float, warmup_steps: int, total_steps
     if not 0 <= decay_steps <= total_steps - warmup_steps:
         raise ValueError(f"decay_steps={decay_steps} must be in [0, total_steps - warmup_steps = "
                          f"{total_steps - warmup_steps}]: warmup and decay cannot overlap")
-    # >>> exercise 2.3 warmup_stable_decay: warmup; max until S - D; then min + (max-min)(S-t)/D, clamped at min
-    # TODO: warmup; max until S - D; then min + (max-min)(S-t)/D, clamped at min
+    # >>> exercise 2.3 warmup_stable_decay
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=2.3:warmup_stable_decay
     raise NotImplementedError("exercise 2.3 warmup_stable_decay")
     # <<< exercise 2.3 warmup_stable_decay
 

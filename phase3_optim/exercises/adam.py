@@ -128,8 +128,8 @@ def apply_weight_decay(param: torch.Tensor, grad: torch.Tensor, lr: float, weigh
     decoupled (AdamW): shrink the weights directly, param *= 1 - lr*wd (in place), return grad unchanged.
     coupled (Adam + L2): return grad + wd*param (a new tensor: never modify p.grad in place), param untouched.
     """
-    # >>> exercise 3.1 weight_decay: wd == 0: grad as is; decoupled: shrink param by (1 - lr*wd); L2: add wd*param to the grad
-    # TODO: wd == 0: grad as is; decoupled: shrink param by (1 - lr*wd); L2: add wd*param to the grad
+    # >>> exercise 3.1 weight_decay
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=3.1:weight_decay
     raise NotImplementedError("exercise 3.1 weight_decay")
     # <<< exercise 3.1 weight_decay
 
@@ -145,8 +145,8 @@ def adam_update(param: torch.Tensor, grad: torch.Tensor, exp_avg: torch.Tensor, 
     order is fine: checked against torch.optim.Adam in float64 over 200 GPT steps to 1e-8 relative, and
     against the closed form of a constant gradient (each step moves by lr * g / (|g| + eps)). `grad`
     (p.grad) is never modified."""
-    # >>> exercise 3.1 adam_update: decay; m, v as running means of g and g*g; divide each by its bias correction; step -lr * m_hat/(sqrt(v_hat)+eps)
-    # TODO: decay; m, v as running means of g and g*g; divide each by its bias correction; step -lr * m_hat/(sqrt(v_hat)+eps)
+    # >>> exercise 3.1 adam_update
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=3.1:adam_update
     raise NotImplementedError("exercise 3.1 adam_update")
     # <<< exercise 3.1 adam_update
 
@@ -159,7 +159,7 @@ def adam_foreach(params: list[torch.Tensor], grads: list[torch.Tensor], exp_avgs
     `steps[i]` is tensor i's own t (a parameter that missed steps has a smaller t, so its own bias
     corrections). Checked against torch.optim.Adam/AdamW(foreach=True) in float64 to 1e-8 relative;
     `grads` (the p.grad tensors) are never modified."""
-    # >>> exercise 3.1 adam_foreach: the same stages as adam_update, each stage one torch._foreach_* call over all tensors at once
-    # TODO: the same stages as adam_update, each stage one torch._foreach_* call over all tensors at once
+    # >>> exercise 3.1 adam_foreach
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=3.1:adam_foreach
     raise NotImplementedError("exercise 3.1 adam_foreach")
     # <<< exercise 3.1 adam_foreach

@@ -65,8 +65,8 @@ class MemoryEstimate:
 
 def activation_values_per_token(config) -> int:
     """Values autograd keeps per token for one forward pass of phase1_model.GPT (see the module docstring)."""
-    # >>> exercise 3.3 activation_values_per_token: sum, per layer, what autograd saves: norms, qkv, attention, RoPE, QK-norm, MLP; then final norm + logits
-    # TODO: sum, per layer, what autograd saves: norms, qkv, attention, RoPE, QK-norm, MLP; then final norm + logits
+    # >>> exercise 3.3 activation_values_per_token
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=3.3:activation_values_per_token
     raise NotImplementedError("exercise 3.3 activation_values_per_token")
     # <<< exercise 3.3 activation_values_per_token
 

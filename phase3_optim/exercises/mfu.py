@@ -59,8 +59,8 @@ def mfu(flops_per_token: float, tokens_per_second: float, peak_flops: float) -> 
     """Model FLOPs utilization: flops_per_token * tokens_per_second / peak_flops (in [0, 1] for a real run).
 
     peak_flops <= 0 raises ValueError (a message naming the value), never ZeroDivisionError (tested)."""
-    # >>> exercise 3.3 mfu: achieved FLOP/s = flops_per_token * tokens_per_second; divide by the peak
-    # TODO: achieved FLOP/s = flops_per_token * tokens_per_second; divide by the peak
+    # >>> exercise 3.3 mfu
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=3.3:mfu
     raise NotImplementedError("exercise 3.3 mfu")
     # <<< exercise 3.3 mfu
 

@@ -68,8 +68,8 @@ def newton_schulz(G: torch.Tensor, steps: int = 5, coefficients: tuple[float, fl
     - a G with fewer than 2 dims raises ValueError."""
     if G.ndim < 2:
         raise ValueError(f"newton_schulz needs a matrix (or a batch of them), got shape {tuple(G.shape)}")
-    # >>> exercise 3.2 newton_schulz: transpose tall G; normalise by the Frobenius norm; repeat X = aX + (bA + cA^2)X with A = X X^T; transpose back
-    # TODO: transpose tall G; normalise by the Frobenius norm; repeat X = aX + (bA + cA^2)X with A = X X^T; transpose back
+    # >>> exercise 3.2 newton_schulz
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=3.2:newton_schulz
     raise NotImplementedError("exercise 3.2 newton_schulz")
     # <<< exercise 3.2 newton_schulz
 
@@ -92,8 +92,8 @@ def muon_momentum(grad: torch.Tensor, buf: torch.Tensor, momentum: float, nester
     buf <- momentum * buf + (1 - momentum) * grad, in place (the same tensor object keeps the state).
     Returns buf itself without Nesterov; with Nesterov a NEW tensor (1 - momentum) * grad + momentum * buf
     (the new buf). `grad` is never modified."""
-    # >>> exercise 3.2 muon_momentum: buf moves toward grad by (1 - momentum); Nesterov returns grad moved toward buf, else buf itself
-    # TODO: buf moves toward grad by (1 - momentum); Nesterov returns grad moved toward buf, else buf itself
+    # >>> exercise 3.2 muon_momentum
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=3.2:muon_momentum
     raise NotImplementedError("exercise 3.2 muon_momentum")
     # <<< exercise 3.2 muon_momentum
 

@@ -43,8 +43,8 @@ def classify_parameters(model: nn.Module) -> dict[str, list[tuple[str, nn.Parame
 
     A shared (tied) tensor is listed once, as an embedding. The head is `model.lm_head`
     when the model has one (nanoGPT's, nanochat's and our GPT's name for it)."""
-    # >>> exercise 3.1 classify_parameters: embedding weights, then the head, then by shape: ndim >= 2 is a matrix, else a vector (shared tensors once)
-    # TODO: embedding weights, then the head, then by shape: ndim >= 2 is a matrix, else a vector (shared tensors once)
+    # >>> exercise 3.1 classify_parameters
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=3.1:classify_parameters
     raise NotImplementedError("exercise 3.1 classify_parameters")
     # <<< exercise 3.1 classify_parameters
 

@@ -67,8 +67,8 @@ def unscale_grads(grads: list[torch.Tensor], inv_scale: float) -> torch.Tensor:
     bool() or `if tensor:` here, because each of those waits for the device (a host sync) and would cost
     one sync per parameter; the scaler reads the answer once per step (tested: the return type, the
     unscaled values, and the flag on inf, -inf and NaN in any one tensor)."""
-    # >>> exercise 3.3 unscale: multiply each grad by inv_scale in place; OR together "not finite anywhere" as a 0-d float tensor, no host sync
-    # TODO: multiply each grad by inv_scale in place; OR together "not finite anywhere" as a 0-d float tensor, no host sync
+    # >>> exercise 3.3 unscale
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=3.3:unscale
     raise NotImplementedError("exercise 3.3 unscale")
     # <<< exercise 3.3 unscale
 
@@ -142,8 +142,8 @@ class LossScaler:
             return
         found_inf = any(self._found_inf.values())
         self._found_inf.clear()
-        # >>> exercise 3.3 update_scale: inf seen: scale *= backoff, reset the counter; else count clean steps, every growth_interval: scale *= growth
-        # TODO: inf seen: scale *= backoff, reset the counter; else count clean steps, every growth_interval: scale *= growth
+        # >>> exercise 3.3 update_scale
+        # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=3.3:update_scale
         raise NotImplementedError("exercise 3.3 update_scale")
         # <<< exercise 3.3 update_scale
         if not math.isfinite(self.scale_value) or self.scale_value == 0.0:

@@ -73,7 +73,7 @@ def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, lr: float, 
     200 GPT steps to 1e-10 relative, also with zero_grad(set_to_none=False)). `grad` is never modified, and
     state["momentum_buffer"] is a tensor of its own, never `grad` itself or a view of it (p.grad is zeroed
     and refilled in place by zero_grad(set_to_none=False) and by gradient accumulation)."""
-    # >>> exercise 3.1 sgd_update: g = grad (+ wd*param); buf = g first, then mu*buf + (1-dampening)*g; Nesterov uses g + mu*buf; param -= lr*d
-    # TODO: g = grad (+ wd*param); buf = g first, then mu*buf + (1-dampening)*g; Nesterov uses g + mu*buf; param -= lr*d
+    # >>> exercise 3.1 sgd_update
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=3.1:sgd_update
     raise NotImplementedError("exercise 3.1 sgd_update")
     # <<< exercise 3.1 sgd_update

@@ -31,8 +31,8 @@ def average_gradients(model: nn.Module) -> None:
 
     In place (the same .grad tensors, new values); parameters whose .grad is None are skipped.
     """
-    # >>> exercise 4.1 average_gradients: each p.grad: dist.all_reduce(p.grad, SUM), then / get_world_size()
-    # TODO: each p.grad: dist.all_reduce(p.grad, SUM), then / get_world_size()
+    # >>> exercise 4.1 average_gradients
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=4.1:average_gradients
     raise NotImplementedError("exercise 4.1 average_gradients")
     # <<< exercise 4.1 average_gradients
 
@@ -44,8 +44,8 @@ def average_gradients_bucketed(model: nn.Module) -> None:
     Exactly one dist.all_reduce call per invocation (none if no parameter has a gradient), whatever
     the number of tensors; grads of None are skipped, as in average_gradients.
     """
-    # >>> exercise 4.1 average_gradients_bucketed: torch.cat the flat grads, all_reduce + divide once, copy slices back
-    # TODO: torch.cat the flat grads, all_reduce + divide once, copy slices back
+    # >>> exercise 4.1 average_gradients_bucketed
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=4.1:average_gradients_bucketed
     raise NotImplementedError("exercise 4.1 average_gradients_bucketed")
     # <<< exercise 4.1 average_gradients_bucketed
 

@@ -61,7 +61,7 @@ def gradient_sync(model: nn.Module, enabled: bool) -> Iterator[None]:
     set_requires_gradient_sync(False) otherwise (switched back on when the block exits, even on an
     error); any other model: no-op. Phase 2's train_step enters it around every micro-batch,
     enabled only on the last one, so accumulation costs one reduction per optimizer step."""
-    # >>> exercise 4.2 gradient_sync: enabled: just yield; DDP: inside no_sync(); FSDP2: switch its sync off, yield, back on
-    # TODO: enabled: just yield; DDP: inside no_sync(); FSDP2: switch its sync off, yield, back on
+    # >>> exercise 4.2 gradient_sync
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=4.2:gradient_sync
     raise NotImplementedError("exercise 4.2 gradient_sync")
     # <<< exercise 4.2 gradient_sync
