@@ -126,8 +126,8 @@ def select(exercises: list[Exercise], selector: str | None) -> list[Exercise]:
     if not selector or selector == "all":
         return exercises
     commit, _, name = selector.partition(":")
-    if "." not in commit:  # a whole phase
-        return [e for e in exercises if e.commit.split(".")[0] == commit]
+    if "." not in commit:  # a whole phase ('0:merge' names nothing: a name needs its commit)
+        return [] if name else [e for e in exercises if e.commit.split(".")[0] == commit]
     return [e for e in exercises if e.commit == commit and (not name or e.name == name)]
 
 
