@@ -111,9 +111,10 @@ STYLE = {"PASS": ("✔", "green"), "FAIL": ("✘", "red"), "TODO": ("·", "yello
 
 def hint_badges(exercises: list[Exercise], statuses: dict[str, tuple[str, str]],
                 root: Path = REPO_ROOT) -> dict[str, str]:
-    """Per exercise, how many hint levels the learner opened (`make hint`, recorded in
-    .mnc-progress/hints.json): 'hints 2/3' (2 of its 3 levels), 'solved without hints' for a PASS
-    with none, '' for an exercise still being tried without one. Rich markup."""
+    """Per exercise, how far into its hints the learner went (`make hint`, recorded in
+    .mnc-progress/hints.json): 'hints 2/3' (up to level 2 of its 3), 'solved without hints' for a
+    PASS with none opened, '' for an exercise still being tried without one. Rich markup. The
+    deepest level opened counts, not how many: jumping straight to the pseudo-code is 3/3."""
     opened = read_opened(root)
     everything = find_exercises(root)
     totals: dict[str, int | None] = {}
@@ -127,7 +128,7 @@ def hint_badges(exercises: list[Exercise], statuses: dict[str, tuple[str, str]],
                 totals[ex.key] = len(hints[ex.name]) if hints and ex.name in hints else None
     badges = {}
     for ex in exercises:
-        n = len(opened.get(ex.key, []))
+        n = max(opened.get(ex.key, []), default=0)
         if n:
             total = totals[ex.key]
             badges[ex.key] = f"[dim]hints {n}/{total if total is not None else '?'}[/]"

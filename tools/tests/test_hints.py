@@ -336,6 +336,10 @@ def test_progress_shows_the_levels_opened_and_solved_without_hints(course, state
     text = progress_lines(course, {"9.1 double": ("PASS", "1 test passes"), "9.1 square": ("TODO", "still a stub")})
     assert "hints 1/2" in row(text, "double") and "without" not in text   # a TODO has no badge either
 
+    state.write_text(json.dumps({"version": 1, "opened": {"9.1 square": [3]}}))  # straight to the pseudo-code
+    text = progress_lines(course, {"9.1 double": ("FAIL", "wrong"), "9.1 square": ("PASS", "1 test passes")})
+    assert "hints 3/3" in row(text, "square") and "without" not in text   # nor does a FAIL
+
 
 def test_progress_on_the_reference_shows_no_hint_column(course, state):
     text = progress_lines(course, {"9.1 double": ("PASS", "ok"), "9.1 square": ("PASS", "ok")}, learner=False)
