@@ -84,6 +84,12 @@ def small(tok_module):
     return tok_module.Tokenizer(merges, GPT4_SPLIT_PATTERN, special)
 
 
+@functools.lru_cache(maxsize=1)
+def small_tiktoken() -> tiktoken.Encoding:
+    """The oracle for `small`: tiktoken's own encoder over the same merges and specials."""
+    return small(reference).to_tiktoken()
+
+
 # ---- 0.3 encode_chunk --------------------------------------------------------------------------
 @pytest.mark.commit("0.3", "encode_chunk")
 def test_encode_chunk_applies_the_lowest_rank_merge_first_not_the_leftmost(impl):
@@ -200,7 +206,7 @@ def test_encode_of_gpt2_with_endoftext_equals_tiktoken_from_gpt2_files(impl):
                       max_size=8))
 def test_encode_with_specials_equals_tiktoken_on_arbitrary_text(impl, parts):
     tok = small(impl(TOK))
-    enc = small(reference).to_tiktoken()
+    enc = small_tiktoken()
     text = "".join(parts)
     assert tok.encode(text, allowed_special="all") == enc.encode(text, allowed_special="all")
     assert tok.encode(text, allowed_special={"<|eot|>"}, disallowed_special=()) == \
