@@ -229,8 +229,8 @@ class Tokenizer:
            (self._split.findall, ADR 003); a chunk never spans two pieces.
         4. Each chunk becomes the ids of encode_chunk on its byte tokens: self._cache[chunk] gives
            them (a tuple), running encode_chunk once per distinct chunk.
-        Returns the ids in text order as a list of ints ([] for ""). With allowed = {} (the
-        default, and encode_ordinary's "none"), this is exactly encode_ordinary(text).
+        Returns the ids in text order as a list of ints ([] for ""). encode_ordinary(text) is
+        _encode(text, "none", ()): nothing allowed, nothing refused, every special string is text.
         """
         # >>> exercise 0.3 encode
         allowed, disallowed = resolve_special(self.special_tokens, allowed_special, disallowed_special)
