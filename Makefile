@@ -3,7 +3,7 @@ PYTHON ?= python3
 IMPL   ?= learner
 TORCH  ?=
 EX     ?=
-# optional knobs some targets read (see make help): CONFIG STEPS NPROC DRY PICK LIST JOBS ONLY
+# optional knobs some targets read (see make help): CONFIG STEPS NPROC DRY PICK LIST JOBS ONLY CASE FIXED
 CONFIG ?=
 STEPS  ?=
 NPROC  ?=
@@ -12,10 +12,12 @@ PICK   ?=
 LIST   ?=
 JOBS   ?=
 ONLY   ?=
+CASE   ?=
+FIXED  ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges check-alternatives stubs \
-        progress reset restore hint lint format demo demo-gpu speedrun gpu-check train prepare profile scaling \
+        progress reset restore hint doctor lint format demo demo-gpu speedrun gpu-check train prepare profile scaling \
         bench-model bench-training bench-tokenizer bench-optim mutate clean
 
 help: ## list the commands
@@ -43,6 +45,10 @@ progress: ## the whole course at a glance (your code)
 
 hint: ## print hints: make hint EX=0.2 (or EX=0.2:merge)
 	@$(PYTHON) -m tools.hint $(or $(EX),$(error give EX=, e.g. make hint EX=0.2))
+
+doctor: ## the training-doctor lab: run broken case CASE=1..6 and diagnose it (FIXED=1: our fix)
+	@$(PYTHON) -m checkpoints_exercises.doctor.run $(or $(CASE),$(error give CASE=, e.g. make doctor CASE=1)) \
+	  $(if $(filter-out 0 no false,$(FIXED)),--fixed)
 
 reset: ## restore stubs: make reset EX=0.2 (your file is backed up in .mnc-backups/, never overwritten)
 	@$(PYTHON) -m tools.reset $(or $(EX),$(error give EX=, e.g. make reset EX=0.2))
