@@ -45,7 +45,8 @@ from phase2_training.plot import plot_metrics
 from phase2_training.sample import write_samples
 from phase2_training.train import build_loaders, build_model
 from phase2_training.trainer import Trainer, TrainingDiverged
-from phase3_optim.train import make_optimizer, make_scaler
+from phase3_optim.build import build_optimizer
+from phase3_optim.train import make_scaler
 
 PACKAGE = "checkpoints_exercises.doctor"
 PIECES = ("init_model", "make_loaders", "make_optimizer", "make_scaler")
@@ -94,6 +95,13 @@ def find_case(which: str | int) -> Case:
 
 
 # ---- the composition root: phase3_optim/train.py's build_trainer, with the case's pieces ------------
+def make_optimizer(model: torch.nn.Module, cfg: TrainConfig):
+    """Phase 3's make_optimizer, on its readable (unfused) path: compiling the optimizer step costs more
+    seconds in a fresh process than it saves in a one-minute run (phase3_optim/fused.py)."""
+    return build_optimizer(model, cfg.optimizer, lr=cfg.lr, weight_decay=cfg.weight_decay,
+                           betas=(cfg.beta1, cfg.beta2), fused=False)
+
+
 def build_trainer(cfg: TrainConfig, data, pieces: dict[str, Callable], log: Callable = print) -> Trainer:
     """Phase 3's wiring in its order; a piece the case replaces is called instead of the stack's."""
     if cfg.threads:
@@ -160,7 +168,7 @@ def run_case(case: Case, fixed: bool = False, out_dir: str | Path | None = None,
     return CaseRun(out_dir, records, diverged, plot, samples, trainer)
 
 
-def summary_lines(case: Case, result: CaseRun) -> list[str]:
+def summary_lines(result: CaseRun) -> list[str]:
     """What the runner prints after a run: where the files are and the numbers a doctor looks at first.
     No diagnosis: the same lines for every case."""
     train, val = result.train(), result.val()
@@ -171,15 +179,13 @@ def summary_lines(case: Case, result: CaseRun) -> list[str]:
     if result.samples:
         lines.append(f"samples: {result.samples}")
     lines.append(f"ln(vocab_size) = ln({vocab}) = {math.log(vocab):.3f} nats: the loss of a uniform guess")
-    if train:
-        first, last = train[0], train[-1]
-        losses = [r["loss"] for r in train if isinstance(r["loss"], float)]
-        lines.append(f"train loss: step {first['step']} {first['loss']:.3f} -> step {last['step']} "
-                     f"{last['loss']:.3f} (min {min(losses):.3f}, max {max(losses):.3f})" if losses else "")
-        norms = [r["grad_norm"] for r in train if isinstance(r.get("grad_norm"), float)]
-        if norms:
-            lines.append(f"grad norm (before clipping): first {norms[0]:.3g}, last {norms[-1]:.3g}, "
-                         f"max {max(norms):.3g}")
+    losses = [float(r["loss"]) for r in train]  # a nan or inf is logged as a string
+    if losses:
+        lines.append(f"train loss: step {train[0]['step']} {losses[0]:.3f} -> step {train[-1]['step']} "
+                     f"{losses[-1]:.3f} (min {min(losses):.3f}, max {max(losses):.3f})")
+    norms = [float(r["grad_norm"]) for r in train if r.get("grad_norm") is not None]
+    if norms:
+        lines.append(f"grad norm (before clipping): first {norms[0]:.3g}, last {norms[-1]:.3g}, max {max(norms):.3g}")
     if val:
         lines.append(f"val loss: step {val[-1]['step']} {val[-1]['loss']:.3f}, val bits/byte {val[-1]['bpb']:.3f}")
     if result.diverged:

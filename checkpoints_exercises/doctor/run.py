@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print()
-    print("\n".join(summary_lines(case, result)))
+    print("\n".join(summary_lines(result)))
     return 0
 
 
