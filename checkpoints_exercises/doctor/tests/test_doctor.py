@@ -7,8 +7,8 @@ near 4.3 nats. Every symptom check must be able to fail, so each fixed run goes 
 case's symptom check and the check must raise; a health check then says the fixed run learns.
 
 Runs are shortened where the symptom shows early (STEPS); each keeps its case's other settings.
-Measured on the shared 2-core box under load (1 thread per run): see the report of the commit
-that added this file; on an idle core each 100 steps take about 5 s.
+Measured on the shared 2-core box under a load average of ~12 (other jobs; one torch thread per
+run): 13 tests in 102 s wall, 33 s of CPU, so about a minute on two idle cores.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ CASES = {case.name: case for case in all_cases()}
 
 # Steps per test run: enough for the symptom (and, fixed, for healthy learning), no more.
 STEPS = {"loss_climbs": 100, "barely_moves": 100, "starts_too_high": 30, "val_too_good": 300,
-         "loss_near_zero": 150, "worse_than_baseline": 200}
+         "loss_near_zero": 150, "worse_than_baseline": 300}
 
 
 def ln_vocab(run: CaseRun) -> float:
@@ -64,8 +64,8 @@ def starts_too_high(run):
 
 def val_too_good(run):
     # Honest held-out text (another book) scores worse than the book being memorised: measured
-    # +0.18 nats above the mean of the last 10 train records after 300 steps. Leaked, val sits at
-    # or below train (measured -0.08). The 0.05 line lies between with room on both sides.
+    # +0.19 nats above the mean of the last 10 train records after 300 steps. Leaked, val sits at
+    # or below train (measured -0.07). The 0.05 line lies between with room on both sides.
     train = train_losses(run)[-10:]
     gap = final_val(run) - sum(train) / len(train)
     assert gap < 0.05, f"val - train = {gap:+.3f} >= 0.05: validation is worse than training, as held-out text is"
@@ -89,10 +89,11 @@ def loss_near_zero(run):
 def worse_than_baseline(run):
     # LayerNorm gains start at 1 (their neutral value); the stack never decays them, so they stay
     # near 1 (measured mean 0.97 after 300 steps). Decayed at lr * wd = 3e-3 per step, they shrink
-    # (measured 0.57 after 300 steps); 0.8 separates the two.
+    # (measured 0.57 after 300 steps; after 200 steps 0.73 against 1.01, too close: hence 300 steps).
     gains = [p.detach() for name, p in run.trainer.model.named_parameters()
              if p.dim() == 1 and name.endswith("weight")]
-    assert gains, "no 1-D weights (norm gains) found in the model"
+    if not gains:  # not an AssertionError: the fixed run's check must fail on the gains, not on this
+        raise LookupError("no 1-D weights (norm gains) found in the model")
     mean = float(torch.cat(gains).mean())
     assert mean < 0.8, f"mean norm gain {mean:.3f} >= 0.8: the gains were not pulled towards 0"
 
@@ -136,3 +137,12 @@ def test_documented_fix_removes_the_symptom(name, tmp_path, data_root):
     # and the fixed run learns: at least 0.8 nats below a uniform guess (a unigram model is ~1 below)
     assert math.isfinite(final_val(fixed)) and final_val(fixed) < ln_vocab(fixed) - 0.8, final_val(fixed)
     assert abs(train_losses(fixed)[0] - ln_vocab(fixed)) < 0.1  # a fresh model predicts ~uniformly
+
+
+def test_runner_lists_the_cases_and_refuses_an_unknown_one(capsys):
+    from checkpoints_exercises.doctor.run import main
+    assert main(["--list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in listed] == [[str(c.number), c.name] for c in CASES.values()]
+    assert main(["99"]) == 2
+    assert "no case '99'" in capsys.readouterr().err
