@@ -118,6 +118,10 @@ def test_every_case_has_a_symptom_check_and_a_fix():
     from checkpoints_exercises.doctor.fixes import FIXES
     assert set(CASES) == set(SYMPTOMS) == set(STEPS) == set(FIXES)
     assert sorted(c.number for c in CASES.values()) == list(range(1, len(CASES) + 1))
+    for name, fix in FIXES.items():  # a fix drops only pieces its case defines, and changes real config keys
+        assert set(fix.drop) <= set(CASES[name].pieces), (name, fix.drop)
+        assert set(fix.config) <= set(CASES[name].config.to_dict()), (name, fix.config)
+        assert fix.drop or fix.config, name
 
 
 @pytest.mark.slow
