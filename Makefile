@@ -46,7 +46,7 @@ progress: ## the whole course at a glance (your code)
 hint: ## print hints: make hint EX=0.2 (or EX=0.2:merge)
 	@$(PYTHON) -m tools.hint $(or $(EX),$(error give EX=, e.g. make hint EX=0.2))
 
-doctor: ## the training-doctor lab: run broken case CASE=1..6 and diagnose it (FIXED=1: our fix)
+doctor: ## the training-doctor lab: run broken case CASE=1..7 and diagnose it (FIXED=1: our fix)
 	@$(PYTHON) -m checkpoints_exercises.doctor.run $(or $(CASE),$(error give CASE=, e.g. make doctor CASE=1)) \
 	  $(if $(filter-out 0 no false,$(FIXED)),--fixed)
 

@@ -27,6 +27,7 @@ FIXES = {
     "val_too_good": Fix(drop=("make_loaders",)),
     "loss_near_zero": Fix(drop=("make_loaders",)),
     "worse_than_baseline": Fix(drop=("make_optimizer",)),
+    "val_rises": Fix(drop=("make_loaders",)),
 }
 
 

@@ -11,7 +11,7 @@ composition root builds, written by the person whose run it is:
     def init_model(model): ...                       # after the stack's own init
     def make_loaders(cfg, data, device): ...         # -> (train loader, val batches)
     def make_optimizer(model, cfg): ...              # -> the optimizer
-    def make_scaler(cfg): ...                        # -> the fp16 loss scaler, or None
+    def make_scaler(cfg): ...                        # -> the fp16 loss scaler, or None (no case yet)
 
 `build_trainer` below is phase 3's composition root (phase3_optim/train.py) read
 top to bottom, with each of those four pieces taken from the case when it has
