@@ -3,7 +3,7 @@ PYTHON ?= python3
 IMPL   ?= learner
 TORCH  ?=
 EX     ?=
-# optional knobs some targets read (see make help): CONFIG STEPS NPROC DRY PICK LIST JOBS ONLY CASE FIXED
+# optional knobs some targets read (see make help): CONFIG STEPS NPROC DRY PICK LIST JOBS ONLY
 CONFIG ?=
 STEPS  ?=
 NPROC  ?=
@@ -12,7 +12,7 @@ PICK   ?=
 LIST   ?=
 JOBS   ?=
 ONLY   ?=
-CASE   ?=
+CASE   ?=              # make doctor: the case (1..7); FIXED=1 runs its documented fix
 FIXED  ?=
 
 .DEFAULT_GOAL := help
@@ -45,10 +45,6 @@ progress: ## the whole course at a glance (your code)
 
 hint: ## print hints: make hint EX=0.2 (or EX=0.2:merge)
 	@$(PYTHON) -m tools.hint $(or $(EX),$(error give EX=, e.g. make hint EX=0.2))
-
-doctor: ## the training-doctor lab: run broken case CASE=1..7 and diagnose it (FIXED=1: our fix)
-	@$(PYTHON) -m checkpoints_exercises.doctor.run $(or $(CASE),$(error give CASE=, e.g. make doctor CASE=1)) \
-	  $(if $(filter-out 0 no false,$(FIXED)),--fixed)
 
 reset: ## restore stubs: make reset EX=0.2 (your file is backed up in .mnc-backups/, never overwritten)
 	@$(PYTHON) -m tools.reset $(or $(EX),$(error give EX=, e.g. make reset EX=0.2))
@@ -89,6 +85,10 @@ lint: ## ruff
 
 format: ## ruff --fix
 	$(PYTHON) -m ruff check --fix .
+
+doctor: ## the training-doctor lab: run broken case CASE=1..7 and diagnose it (FIXED=1: our fix)
+	@$(PYTHON) -m checkpoints_exercises.doctor.run $(or $(CASE),$(error give CASE=, e.g. make doctor CASE=1)) \
+	  $(if $(filter-out 0 no false,$(FIXED)),--fixed)
 
 demo: ## corpus -> tokenizer -> shards -> GPT -> report, CPU, offline, <= 10 min on 2 cores (runs/demo/)
 	$(PYTHON) -m phase2_training.demo
