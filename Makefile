@@ -13,10 +13,12 @@ PICK   ?=
 LIST   ?=
 JOBS   ?=
 ONLY   ?=
+CASE   ?=              # make doctor: the case (1..7); FIXED=1 runs its documented fix
+FIXED  ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-all test-reference test-stubs check-stubs check-challenges check-alternatives stubs \
-        progress reset restore hint lint format demo demo-gpu speedrun gpu-check train prepare profile scaling \
+        progress reset restore hint doctor lint format demo demo-gpu speedrun gpu-check train prepare profile scaling \
         bench-model bench-training bench-tokenizer bench-optim mutate clean
 
 help: ## list the commands
@@ -84,6 +86,10 @@ lint: ## ruff
 
 format: ## ruff --fix
 	$(PYTHON) -m ruff check --fix .
+
+doctor: ## the training-doctor lab: run broken case CASE=1..7 and diagnose it (FIXED=1: our fix)
+	@$(PYTHON) -m checkpoints_exercises.doctor.run $(or $(CASE),$(error give CASE=, e.g. make doctor CASE=1)) \
+	  $(if $(filter-out 0 no false,$(FIXED)),--fixed)
 
 demo: ## corpus -> tokenizer -> shards -> GPT -> report, CPU, offline, <= 10 min on 2 cores (runs/demo/)
 	$(PYTHON) -m phase2_training.demo
