@@ -21,9 +21,13 @@ def test_clip_grad_norm_equals_torch(impl, scale, max_norm):
     ours, theirs = _model_with_grads(scale), _model_with_grads(scale)
     norm = clipping.clip_grad_norm(ours.parameters(), max_norm)
     expected = torch.nn.utils.clip_grad_norm_(theirs.parameters(), max_norm)
-    torch.testing.assert_close(torch.as_tensor(norm).float(), expected.float())
+    torch.testing.assert_close(torch.as_tensor(norm).float(), expected.float(), msg=lambda m: (
+        f"returned norm {float(norm):.6g}, torch's {float(expected):.6g}: return the global norm of all gradients "
+        f"as they were BEFORE clipping (that is what the logs must show)\n{m}"))
     for a, b in zip(ours.parameters(), theirs.parameters()):
-        torch.testing.assert_close(a.grad, b.grad)
+        torch.testing.assert_close(a.grad, b.grad, msg=lambda m: (
+            "the clipped gradients differ from torch.nn.utils.clip_grad_norm_'s: every gradient is scaled by "
+            f"ONE factor, min(1, max_norm / (global norm + eps)), computed from all of them together\n{m}"))
 
 
 @pytest.mark.commit("2.3", "clip_grad_norm")

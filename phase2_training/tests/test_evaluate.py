@@ -48,7 +48,10 @@ def test_evaluate_averages_over_tokens_not_batches_and_skips_padding(impl):
         l1 = F.cross_entropy(model(x1)[0].flatten(0, 1), y1.flatten(), reduction="sum")
         l2 = F.cross_entropy(model(x2)[0].flatten(0, 1), y2.flatten(), reduction="sum", ignore_index=-1)
     expected = ((l1 + l2) / (y1.numel() + 8)).item()
-    assert ev.evaluate(model, [(x1, y1), (x2, y2)])["loss"] == pytest.approx(expected, rel=1e-5)
+    got = ev.evaluate(model, [(x1, y1), (x2, y2)])["loss"]
+    assert got == pytest.approx(expected, rel=1e-5), (
+        f"loss {got}, expected {expected}: the mean over all counted tokens (total nats / total tokens). "
+        "A mean of per-batch means lets a batch that is mostly padding weigh as much as a full one")
     assert not model.training
 
 
