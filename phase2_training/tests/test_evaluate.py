@@ -32,6 +32,7 @@ def test_evaluate_is_the_token_mean_of_cross_entropy_in_eval_mode(impl):
     model.train()
     rng = torch.get_rng_state()
     out = ev.evaluate(model, batches)
+    assert isinstance(out["loss"], float), f"'loss' is a {type(out['loss']).__name__}: return a Python float"
     assert out["loss"] == pytest.approx(expected, rel=1e-5)   # dropout was off: deterministic
     assert model.training, "evaluate must put the model back in training mode"
     assert torch.equal(torch.get_rng_state(), rng), "evaluate drew random numbers: a resumed run would diverge"
