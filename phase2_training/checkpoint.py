@@ -27,8 +27,9 @@ trainer functions that gather sharded state into these same plain dicts (StateDi
 - Disk full while saving: the temp file is removed, the older checkpoints are untouched,
   and the error (DiskFullError) says so and names the newest intact one.
 - Exact resume needs more than weights: Adam's moments, the step (for the LR
-  schedule), every RNG, and where the data loader stands. With all of them the
-  resumed run's losses equal the uninterrupted run's bit for bit on CPU.
+  schedule), every RNG, and where the data loader stands (resume.py captures and
+  restores them). With all of them the resumed run's losses equal the uninterrupted
+  run's bit for bit on CPU.
 """
 
 from __future__ import annotations
@@ -58,9 +59,7 @@ def atomic_save(obj, path: str | Path) -> Path:
     os.fsync'ed, then os.replace'd onto `path`; if anything raises, the temporary file is removed,
     the old file at `path` is left as it was, and the error propagates.
     """
-    # >>> exercise 2.4 atomic_save
-    return atomic_write(path, lambda f: torch.save(obj, f))
-    # <<< exercise 2.4 atomic_save
+    return atomic_write(path, lambda f: torch.save(obj, f))  # the one atomic writer: phase 0's
 
 
 def checkpoint_path(directory: str | Path, step: int) -> Path:
@@ -257,3 +256,6 @@ class StateDictFns:
     model_state: Callable = lambda model: model.state_dict()
     optimizer_state: Callable = lambda model, optimizer: optimizer.state_dict()
     load: Callable = load_local_state
+
+
+LOCAL_STATE = StateDictFns()  # one process: plain state_dict / load_state_dict

@@ -1,10 +1,9 @@
-"""Where and how the run computes: device choice, seeding, autocast and the RNG states a resume needs.
+"""Where and how the run computes: device choice, seeding and autocast.
 
 - pick_device("auto") prefers cuda, then Apple's mps, then cpu; any explicit choice
   is honoured or refused with the reason (no silent fallback to a 50x slower device).
 - seed_everything seeds Python, NumPy and torch (all devices) from one integer.
-- rng_state()/set_rng_state() capture those generators as plain tensors and lists, so
-  a checkpoint can hold them and still load with torch.load(weights_only=True).
+  (Capturing and restoring those generators for an exact resume: resume.py.)
 - autocast_context(dtype, device): the mixed-precision hook phase 3 fills in (fp32 here).
 """
 
@@ -55,29 +54,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds all CUDA devices
-
-
-def rng_state() -> dict:
-    """Every global generator's state, as tensors / lists / ints only (weights_only-loadable)."""
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
-    state = {"python": random.getstate(), "torch": torch.get_rng_state(),
-             "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-                       "has_gauss": int(has_gauss), "cached": float(cached)}}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state: dict) -> None:
-    """Restore what rng_state() captured (the CUDA part only if this machine has GPUs).
-    Works whatever device the tensors were loaded onto: each is brought to the CPU first."""
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
-    torch.set_rng_state(state["torch"].cpu())
-    n = state["numpy"]
-    np.random.set_state((n["kind"], n["keys"].cpu().numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
 
 
 def autocast_context(dtype: str, device: torch.device):

@@ -33,6 +33,7 @@ import torch
 from phase0_tokenizer.data import token_bytes
 from phase1_model import GPT, GPTConfig
 from phase2_training.checkpoint import (
+    LOCAL_STATE,
     CheckpointError,
     StateDictFns,
     latest_checkpoint,
@@ -43,19 +44,16 @@ from phase2_training.checkpoint import (
 )
 from phase2_training.config import ConfigError, TrainConfig
 from phase2_training.data_prep import PreparedData, file_sha256
-from phase2_training.device import rng_state, set_rng_state
 from phase2_training.evaluate import evaluate
 from phase2_training.jsonl import MetricsLogger
 from phase2_training.progress import TrainProgress
+from phase2_training.resume import capture_run_state, restore_run_state
 from phase2_training.schedule import lr_multiplier, set_lr
 from phase2_training.step import NonFiniteLossError, no_grad_sync, train_step
 
 
 class TrainingDiverged(RuntimeError):
     """The loss or gradient became nan/inf; the message names the last good checkpoint and the fix."""
-
-
-LOCAL_STATE = StateDictFns()  # one process: plain state_dict / load_state_dict
 
 
 def local_tensors(params) -> list[torch.Tensor]:
@@ -116,10 +114,9 @@ class Trainer:
     def state(self) -> dict:
         """Everything a bit-identical resume needs. With several ranks every rank must call this:
         gathering FSDP shards or ZeRO-1 optimizer shards is a collective (ADR 018)."""
-        state = {"model_config": self.model_config.to_dict(), "model": self.state_fns.model_state(self.model),
-                 "step": self.step, "optimizer": self.state_fns.optimizer_state(self.model, self.optimizer),
-                 "rng": rng_state(), "loader": self.loader.state_dict(), "train_config": self.cfg.to_dict(),
-                 "world_size": self.world_size,
+        state = {"model_config": self.model_config.to_dict(),  # phase 1's key: any checkpoint loads as a model
+                 **capture_run_state(self.model, self.optimizer, self.loader, self.step, self.state_fns),
+                 "train_config": self.cfg.to_dict(), "world_size": self.world_size,
                  "tokenizer": self.data.reference(),
                  "metrics": {"tokens_seen": self.tokens_seen, "elapsed_s": self.elapsed, **self.last}}
         if self.scaler is not None:  # fp16: the loss scale is part of the run (a resume must not reset it)
@@ -156,19 +153,16 @@ class Trainer:
         if state["tokenizer"]["sha256"] != file_sha256(self.data.tokenizer_path):
             raise CheckpointError(f"{path} was trained with another tokenizer than {self.data.tokenizer_path}: "
                                   "resume with the same corpus/vocab settings")
-        try:
-            self.state_fns.load(self.model, self.optimizer, state["model"], state["optimizer"])
+        try:  # weights, optimizer, loader position, every RNG, step (resume.py)
+            self.step = restore_run_state(state, self.model, self.optimizer, self.loader, self.state_fns)
         except (KeyError, ValueError, RuntimeError, IndexError) as e:  # a state of another shape or optimizer
-            raise CheckpointError(f"{path}: its optimizer state does not fit this run's optimizer "
+            raise CheckpointError(f"{path}: its optimizer or loader state does not fit this run "
                                   f"({type(e).__name__}: {e}); resume with the settings it was trained with") from None
         self._apply_new_hyperparameters(path, state["train_config"])
         if self.scaler is not None and "scaler" in state:
             self.scaler.load_state_dict(state["scaler"])  # fp16: the loss scale continues where it was
         elif self.scaler is not None:
             self.log(f"warning: {path} holds no loss-scaler state (it was not an fp16 run): the scale starts afresh")
-        self.loader.load_state_dict(state["loader"])  # in global windows: valid for any world size
-        set_rng_state(state["rng"])
-        self.step = state["step"]
         self.tokens_seen = state["metrics"].get("tokens_seen", 0)
         self.elapsed = state["metrics"].get("elapsed_s", 0.0)
         self.log(f"resumed from {path} at step {self.step}")

@@ -10,11 +10,12 @@ EXERCISE = "clip_grad_norm"
 def clip_grad_norm(parameters, max_norm, eps=1e-6):
     import torch
 
-    grads = _grads(parameters)  # noqa: F821 (the module's own helper: this file runs inside a copy of it)
+    params = [parameters] if isinstance(parameters, torch.Tensor) else list(parameters)
+    grads = [p.grad.detach() for p in params if p.grad is not None]
     if not grads:
         return torch.tensor(0.0)
-    squares = torch.stack([g.detach().double().pow(2).sum() for g in grads])
+    squares = torch.stack([g.double().pow(2).sum() for g in grads])
     norm = squares.sum().sqrt().float()
     factor = (max_norm / (norm + eps)).clamp(max=1.0)
-    torch._foreach_mul_([g.detach() for g in grads], factor)
+    torch._foreach_mul_(grads, factor)
     return norm

@@ -21,29 +21,21 @@ from collections.abc import Iterable
 import torch
 
 
-def _grads(parameters: Iterable[torch.Tensor] | torch.Tensor) -> list[torch.Tensor]:
-    if isinstance(parameters, torch.Tensor):
-        parameters = [parameters]
-    return [p.grad for p in parameters if p.grad is not None]
-
-
-def global_grad_norm(parameters: Iterable[torch.Tensor] | torch.Tensor) -> torch.Tensor:
-    """L2 norm of all gradients together (0 when there are none); nothing is modified."""
-    grads = _grads(parameters)
-    if not grads:
-        return torch.tensor(0.0)
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.detach().float()) for g in grads]))
-
-
 def clip_grad_norm(parameters: Iterable[torch.Tensor] | torch.Tensor, max_norm: float,
                    eps: float = 1e-6) -> torch.Tensor:
     """Scale all gradients in place so their global L2 norm is at most max_norm; return the norm before.
 
-    Same rule as torch.nn.utils.clip_grad_norm_: factor = min(1, max_norm / (norm + eps)).
-    A non-finite norm is returned as is (the gradients become non-finite too): the caller's
-    NaN guard decides what to do (phase2_training.step).
+    parameters: tensors (or one tensor) whose `.grad` is clipped; those with `.grad` None are skipped
+    and keep None, empty ones count 0. The norm is that of all gradients together, as if concatenated
+    into one vector, computed in float32 whatever their dtype; with no gradients at all it is 0.
+    Every gradient is multiplied by the same factor min(1, max_norm / (norm + eps)), the rule of
+    torch.nn.utils.clip_grad_norm_: a norm at or below max_norm leaves them (within eps) unchanged.
+    Returns the norm before clipping, a 0-dim tensor. A non-finite norm (a nan or inf gradient, or
+    squares that overflow) is returned as it is, non-finite: the caller's NaN guard decides what to do
+    (phase2_training.step).
     """
-    grads = _grads(parameters)
+    if isinstance(parameters, torch.Tensor):
+        parameters = [parameters]
     # >>> exercise 2.3 clip_grad_norm
     # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=2.3:clip_grad_norm
     raise NotImplementedError("exercise 2.3 clip_grad_norm")

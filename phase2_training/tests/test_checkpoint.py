@@ -1,4 +1,7 @@
-"""Commit 2.4: atomic checkpoint files, safe loading, and a real process killed mid-save."""
+"""Commit 2.4: atomic checkpoint files, safe loading, and a real process killed mid-save.
+
+The atomic write itself is phase 0's (phase0_tokenizer/atomic.py, tested there too); these tests
+check that checkpoints go through it, through atomic_save, with torch.save as the serialiser."""
 
 import os
 import signal
@@ -21,7 +24,7 @@ def _state(step, fill=0.0, size=4):
             "train_config": {}, "model_config": {}, "tokenizer": {}}
 
 
-@pytest.mark.commit("2.4", "atomic_save")
+@pytest.mark.commit("2.4")
 def test_atomic_save_round_trips_and_leaves_no_temp_file(impl, tmp_path):
     ckpt = impl("phase2_training.checkpoint")
     path = tmp_path / "a" / "step_000001.pt"   # the folder does not exist yet
@@ -31,7 +34,7 @@ def test_atomic_save_round_trips_and_leaves_no_temp_file(impl, tmp_path):
     assert [p.name for p in path.parent.iterdir()] == [path.name]
 
 
-@pytest.mark.commit("2.4", "atomic_save")
+@pytest.mark.commit("2.4")
 def test_failed_save_keeps_the_previous_file_intact(impl, tmp_path, monkeypatch):
     ckpt = impl("phase2_training.checkpoint")
     path = tmp_path / "step_000001.pt"
@@ -78,7 +81,7 @@ def _record_file_system(monkeypatch, system_tmp):
     return events
 
 
-@pytest.mark.commit("2.4", "atomic_save")
+@pytest.mark.commit("2.4")
 def test_atomic_save_fsyncs_the_whole_temp_file_then_renames_it_within_the_folder(impl, tmp_path, monkeypatch):
     ckpt = impl("phase2_training.checkpoint")
     path = tmp_path / "run" / "step_000002.pt"
@@ -98,7 +101,7 @@ def test_atomic_save_fsyncs_the_whole_temp_file_then_renames_it_within_the_folde
     assert torch.equal(torch.load(path, weights_only=True)["model"]["w"], torch.full((1000,), 1.0))
 
 
-@pytest.mark.commit("2.4", "atomic_save")
+@pytest.mark.commit("2.4")
 def test_failed_save_removes_its_temp_file_wherever_it_was(impl, tmp_path, monkeypatch):
     ckpt = impl("phase2_training.checkpoint")
     folder, system_tmp = tmp_path / "ckpt", tmp_path / "system-tmp"
@@ -120,7 +123,7 @@ def test_failed_save_removes_its_temp_file_wherever_it_was(impl, tmp_path, monke
     assert torch.load(path, weights_only=True) == {"version": 1}
 
 
-@pytest.mark.commit("2.4", "atomic_save")
+@pytest.mark.commit("2.4")
 def test_while_the_new_checkpoint_is_written_the_target_still_holds_the_old_one(impl, tmp_path, monkeypatch):
     ckpt = impl("phase2_training.checkpoint")
     path = tmp_path / "step_000003.pt"
@@ -227,9 +230,15 @@ def test_kill_during_save_leaves_the_previous_checkpoint_intact(tmp_path):
 def test_checkpoints_load_onto_the_cpu_whatever_device_wrote_them(tmp_path, monkeypatch):
     """A GPU run's checkpoint resumes anywhere: the loader maps to the CPU, each load moves tensors after.
     (Loading RNG states onto a GPU broke resume on CUDA: NumPy's state cannot live there.)"""
+    import numpy as np
+
+    from phase0_tokenizer.data import SequentialLoader
     from phase2_training.checkpoint import load_checkpoint, save_checkpoint
-    from phase2_training.device import rng_state, set_rng_state
-    save_checkpoint(tmp_path, {**_state(1), "rng": rng_state()})
+    from phase2_training.resume import capture_run_state, restore_run_state
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.AdamW(model.parameters())
+    loader = SequentialLoader(np.arange(100, dtype=np.uint16), batch_size=2, block_size=4)
+    save_checkpoint(tmp_path, {**_state(1), **capture_run_state(model, optimizer, loader, 1)})
     seen = {}
     real = torch.load
 
@@ -240,5 +249,6 @@ def test_checkpoints_load_onto_the_cpu_whatever_device_wrote_them(tmp_path, monk
     monkeypatch.setattr(torch, "load", spy)
     state = load_checkpoint(tmp_path)
     assert seen["map_location"] == "cpu" and seen["weights_only"] is True
-    set_rng_state(state["rng"])  # restores from CPU tensors
+    torch.rand(3)
+    assert restore_run_state(state, model, optimizer, loader) == 1  # restores from CPU tensors
     assert torch.equal(torch.get_rng_state(), state["rng"]["torch"])

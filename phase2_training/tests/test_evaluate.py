@@ -1,5 +1,6 @@
 """Commit 2.2: evaluation on held-out batches."""
 
+import contextlib
 import math
 
 import pytest
@@ -29,9 +30,12 @@ def test_evaluate_is_the_token_mean_of_cross_entropy_in_eval_mode(impl):
         expected = torch.cat([F.cross_entropy(model(x)[0].flatten(0, 1), y.flatten(), reduction="none")
                               for x, y in batches]).mean().item()
     model.train()
+    rng = torch.get_rng_state()
     out = ev.evaluate(model, batches)
+    assert isinstance(out["loss"], float), f"'loss' is a {type(out['loss']).__name__}: return a Python float"
     assert out["loss"] == pytest.approx(expected, rel=1e-5)   # dropout was off: deterministic
     assert model.training, "evaluate must put the model back in training mode"
+    assert torch.equal(torch.get_rng_state(), rng), "evaluate drew random numbers: a resumed run would diverge"
 
 
 @pytest.mark.commit("2.2", "evaluate")
@@ -45,7 +49,10 @@ def test_evaluate_averages_over_tokens_not_batches_and_skips_padding(impl):
         l1 = F.cross_entropy(model(x1)[0].flatten(0, 1), y1.flatten(), reduction="sum")
         l2 = F.cross_entropy(model(x2)[0].flatten(0, 1), y2.flatten(), reduction="sum", ignore_index=-1)
     expected = ((l1 + l2) / (y1.numel() + 8)).item()
-    assert ev.evaluate(model, [(x1, y1), (x2, y2)])["loss"] == pytest.approx(expected, rel=1e-5)
+    got = ev.evaluate(model, [(x1, y1), (x2, y2)])["loss"]
+    assert got == pytest.approx(expected, rel=1e-5), (
+        f"loss {got}, expected {expected}: the mean over all counted tokens (total nats / total tokens). "
+        "A mean of per-batch means lets a batch that is mostly padding weigh as much as a full one")
     assert not model.training
 
 
@@ -59,3 +66,39 @@ def test_evaluate_reports_bits_per_byte_with_token_bytes(impl):
     out = ev.evaluate(model, _batches(), token_bytes=torch.full((50,), 2))
     assert out["loss"] == pytest.approx(math.log(50), rel=1e-5)
     assert out["bpb"] == pytest.approx(math.log2(50) / 2, rel=1e-5)
+
+
+@pytest.mark.commit("2.2", "evaluate")
+def test_evaluate_runs_every_forward_inside_autocast(impl):
+    """The precision context (bf16/fp16 in phase 3) must wrap each forward pass: a spy context and a
+    forward hook on the model record, for every call, whether it ran inside."""
+    ev = impl("phase2_training.evaluate")
+    model, batches = _model(), _batches()
+    inside, seen = [False], []
+
+    @contextlib.contextmanager
+    def spy_autocast():
+        inside[0] = True
+        try:
+            yield
+        finally:
+            inside[0] = False
+
+    model.register_forward_pre_hook(lambda module, args: seen.append(inside[0]))
+    plain = ev.evaluate(model, batches)["loss"]
+    seen.clear()
+    assert ev.evaluate(model, batches, autocast=spy_autocast)["loss"] == plain
+    assert seen == [True] * len(batches), (
+        f"forward passes inside autocast(): {seen}; run each model(x) inside `with autocast():`")
+
+
+@pytest.mark.commit("2.2", "evaluate")
+def test_evaluate_refuses_batches_without_a_counted_target(impl):
+    ev = impl("phase2_training.evaluate")
+    model = _model()
+    (x, y), = _batches(1)
+    with pytest.raises(ValueError):
+        ev.evaluate(model, [(x, torch.full_like(y, -1))])
+    with pytest.raises(ValueError):
+        ev.evaluate(model, [])
+    assert model.training
