@@ -14,9 +14,10 @@ def __init__(self, in_features, out_features, bias=True, device=None, dtype=None
     nn.Module.__init__(self)
     self.in_features, self.out_features = in_features, out_features
     bound = 1.0 / in_features
-    self.weight = nn.Parameter(torch.empty(out_features, in_features, device=device, dtype=dtype).uniform_(-bound, bound))
+    kw = dict(device=device, dtype=dtype)
+    self.weight = nn.Parameter(torch.empty(out_features, in_features, **kw).uniform_(-bound, bound))
     if bias:
-        self.bias = nn.Parameter(torch.empty(out_features, device=device, dtype=dtype).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(out_features, **kw).uniform_(-bound, bound))
     else:
         self.bias = None
 

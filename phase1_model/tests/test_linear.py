@@ -97,7 +97,8 @@ def test_linear_forward_equals_f_linear_values_and_gradients(impl, monkeypatch, 
     lin = _layer(linear, bias)
     x = torch.randn(*shape, requires_grad=True)
     xr = x.detach().clone().requires_grad_(True)
-    w, b = lin.weight.detach().clone().requires_grad_(True), lin.bias.detach().clone().requires_grad_(True) if bias else None
+    w = lin.weight.detach().clone().requires_grad_(True)
+    b = lin.bias.detach().clone().requires_grad_(True) if bias else None
     expected = F.linear(xr, w, b)
     monkeypatch.setattr(F, "linear", lambda *a, **k: pytest.fail("write the product yourself: no F.linear"))
     monkeypatch.setattr(nn.Linear, "forward", lambda *a, **k: pytest.fail("no nn.Linear"))

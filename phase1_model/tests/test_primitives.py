@@ -42,7 +42,9 @@ FORBIDDEN_LAYERS = [nn.Linear, nn.Embedding, nn.LayerNorm, nn.RMSNorm, nn.GELU, 
 
 def forbid_torch_primitives(monkeypatch):
     for owner, name in FORBIDDEN_FUNCTIONS:
-        def refuse(*a, _name=f"{getattr(owner, '__name__', owner)}.{name}", **k):
+        label = f"{getattr(owner, '__name__', owner)}.{name}"
+
+        def refuse(*a, _name=label, **k):
             raise AssertionError(f"primitives='manual' called torch's {_name}")
         monkeypatch.setattr(owner, name, refuse)
     for cls in FORBIDDEN_LAYERS:
