@@ -5,18 +5,13 @@ catches it?"""
 
 TARGET = "phase1_model.gpt"
 COMMIT = "1.5"
-EXERCISE = "gpt_forward"
+EXERCISE = "gpt_head"
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 
-def forward(self, idx, targets=None, ignore_index=-1, kv_cache=None):
-    x, rope = self._embed(idx, kv_cache.pos if kv_cache is not None else 0)
-    for i, block in enumerate(self.transformer.h):
-        x = block(x, rope, kv_cache, i)
-    if kv_cache is not None:
-        kv_cache.advance(idx.size(1))
+def head(self, x, targets=None, ignore_index=-1):
     logits = self.lm_head(self.transformer.ln_f(x)).float()
     if self.config.logit_softcap:
         logits = self.config.logit_softcap * torch.tanh(logits)
@@ -26,4 +21,4 @@ def forward(self, idx, targets=None, ignore_index=-1, kv_cache=None):
     return logits, loss
 
 
-GPT.forward = forward  # noqa: F821 (GPT is the copy's class)
+GPT.head = head  # noqa: F821 (GPT is the copy's class)

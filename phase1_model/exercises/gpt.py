@@ -134,17 +134,31 @@ class GPT(nn.Module):
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, ignore_index: int = -1,
                 kv_cache=None):
-        """idx (B, T) token ids -> (logits (B, T, V) float32, loss or None).
-        Embed, run block i with layer_idx=i, final norm ln_f, lm_head, then .float(); with
-        config.logit_softcap = c, logits -> c * tanh(logits / c). loss = mean cross-entropy against
-        targets (B, T), skipping positions equal to ignore_index; None without targets.
-        With a kv_cache, idx holds only the new tokens and positions continue from kv_cache.pos;
-        after the last block, call kv_cache.advance(T) exactly once (T = idx.size(1))."""
-        x, rope = self._embed(idx, kv_cache.pos if kv_cache is not None else 0)
+        """idx (B, T) token ids -> (logits (B, T, V) float32, loss or None): embed, run the blocks, then
+        the head (`head`, below). Embed idx at its positions (pos0 = kv_cache.pos with a cache, else 0),
+        run block i as block(x, rope, kv_cache, i) for i = 0..n_layer-1, and with a kv_cache call
+        kv_cache.advance(T) exactly once (T = idx.size(1)), after the last block: every layer stores its
+        keys and values at the same positions pos0..pos0+T-1, and the next forward continues after them.
+        Leave the last block's output (B, T, n_embd) in `x`: the line after the region hands it to the head."""
         # >>> exercise 1.5 gpt_forward
         # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.5:gpt_forward
         raise NotImplementedError("exercise 1.5 gpt_forward")
         # <<< exercise 1.5 gpt_forward
+        return self.head(x, targets, ignore_index)
+
+    def head(self, x: torch.Tensor, targets: torch.Tensor | None = None, ignore_index: int = -1):
+        """The output head: hidden states x (B, T, n_embd) -> (logits (B, T, V) float32, loss or None).
+
+        Final norm ln_f, lm_head, then .float() (under bf16 autocast the matmul is bf16; the softmax and
+        loss want float32). With config.logit_softcap = c, logits -> c * tanh(logits / c) (Gemma 2;
+        `soft_cap(logits, c)` computes it in place, the plain formula is the same maths). loss = mean
+        cross-entropy of logits against targets (B, T), skipping positions equal to ignore_index;
+        None without targets. A method of its own so that a trainer can torch.compile it apart from
+        the blocks (under FSDP, Dynamo does not trace through the root module's hooks)."""
+        # >>> exercise 1.5 gpt_head
+        # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.5:gpt_head
+        raise NotImplementedError("exercise 1.5 gpt_head")
+        # <<< exercise 1.5 gpt_head
 
     def generate(self, idx: torch.Tensor, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
                  top_p: float | None = None, seed: int | None = None, use_cache: bool = True) -> torch.Tensor:

@@ -17,11 +17,10 @@ def tiny(lineage="gpt2", **kw):
                                               "n_embd": 32, **kw})
 
 
-def build(impl, cfg, monkeypatch=None, seed=0):
-    """The GPT class under test; with monkeypatch, its init comes from the reference (tests of other exercises)."""
+def build(impl, cfg, seed=0):
+    """The GPT class under test. The impl fixture gives a hybrid module: only the tagged exercise's region
+    is the learner's code, every other region (init_weights, gpt_head, ...) is the reference."""
     gpt = impl("phase1_model.gpt")
-    if monkeypatch is not None:
-        monkeypatch.setattr(gpt.GPT, "init_weights", reference.GPT.init_weights)
     torch.manual_seed(seed)
     return gpt.GPT(cfg)
 
@@ -199,9 +198,9 @@ ORACLE_CONFIGS = {
 
 @pytest.mark.commit("1.5", "gpt_forward")
 @pytest.mark.parametrize("variant", list(ORACLE_CONFIGS))
-def test_logits_equal_a_straight_line_computation_from_the_weights(impl, monkeypatch, variant):
+def test_logits_equal_a_straight_line_computation_from_the_weights(impl, variant):
     kw = dict(ORACLE_CONFIGS[variant])
-    model = randomise(build(impl, tiny(kw.pop("lineage"), **kw), monkeypatch))
+    model = randomise(build(impl, tiny(kw.pop("lineage"), **kw)))
     idx = torch.randint(0, 97, (2, 16), generator=torch.Generator().manual_seed(1))
     logits, loss = model(idx, idx)
     assert logits.shape == (2, 16, 97), f"logits must be (B, T, vocab_size), got {tuple(logits.shape)}"
@@ -216,16 +215,13 @@ def test_logits_equal_a_straight_line_computation_from_the_weights(impl, monkeyp
     assert model(idx)[1] is None, "without targets the loss must be None"
 
 
-@pytest.mark.commit("1.5", "gpt_forward")
-@pytest.mark.parametrize("field, value", [("rope_theta", 100.0), ("logit_softcap", 2.0), ("qk_norm", True),
-                                          ("tie_embeddings", True)])
-def test_changing_a_config_field_changes_the_logits_as_the_oracle_says(impl, monkeypatch, field, value):
+def check_changing_a_config_field_changes_the_logits_as_the_oracle_says(impl, field, value):
     # Same weights, one field changed: the output must move, and move to what the straight-line oracle
     # computes with that field (a model that ignores the field keeps the old logits and fails here).
     base = dict(logit_softcap=10.0)
     base, changed = tiny("llama", **base), tiny("llama", **{**base, field: value})
-    a = randomise(build(impl, base, monkeypatch))
-    b = build(impl, changed, monkeypatch)
+    a = randomise(build(impl, base))
+    b = build(impl, changed)
     state = a.state_dict()
     if field == "tie_embeddings":  # the tied model has one matrix: take the embedding's
         state["lm_head.weight"] = state["transformer.wte.weight"]
@@ -237,8 +233,69 @@ def test_changing_a_config_field_changes_the_logits_as_the_oracle_says(impl, mon
 
 
 @pytest.mark.commit("1.5", "gpt_forward")
-def test_loss_is_mean_cross_entropy_skipping_ignore_index(impl, monkeypatch):
-    model = build(impl, tiny(), monkeypatch)
+@pytest.mark.parametrize("field, value", [("rope_theta", 100.0), ("qk_norm", True)])
+def test_changing_a_block_field_changes_the_logits_as_the_oracle_says(impl, field, value):
+    check_changing_a_config_field_changes_the_logits_as_the_oracle_says(impl, field, value)
+
+
+# ---- the head: final norm, lm_head, float32, soft-cap, loss ---------------------------------------
+
+def straight_line_head(model, x: torch.Tensor, targets=None, ignore_index=-1):
+    """The oracle for GPT.head, in float64 from the weights: final norm -> x @ W_head^T -> soft-cap,
+    then the mean of -log p(target) over the positions whose target is not ignore_index."""
+    cfg = model.config
+    x = x.double()
+    ln_f = model.transformer.ln_f
+    if cfg.norm == "rmsnorm":
+        y = x / torch.sqrt((x * x).mean(-1, keepdim=True) + cfg.norm_eps)
+    else:
+        mean = x.mean(-1, keepdim=True)
+        y = (x - mean) / torch.sqrt(((x - mean) ** 2).mean(-1, keepdim=True) + cfg.norm_eps)
+    if getattr(ln_f, "weight", None) is not None:  # nanochat's final norm has no weight
+        y = y * ln_f.weight.detach().double()
+    if getattr(ln_f, "bias", None) is not None:
+        y = y + ln_f.bias.detach().double()
+    logits = y @ model.lm_head.weight.detach().double().T
+    if cfg.logit_softcap:
+        logits = cfg.logit_softcap * torch.tanh(logits / cfg.logit_softcap)
+    if targets is None:
+        return logits, None
+    keep = targets != ignore_index
+    logp = logits[keep] - logits[keep].logsumexp(-1, keepdim=True)
+    return logits, -logp.gather(-1, targets[keep][:, None]).mean()
+
+
+@pytest.mark.commit("1.5", "gpt_head")
+@pytest.mark.parametrize("lineage, kw", [("gpt2", {}), ("llama", {}), ("nanochat", {}),
+                                         ("llama", {"logit_softcap": 3.0}), ("gpt2", {"tie_embeddings": False})])
+def test_head_equals_a_straight_line_norm_matmul_softcap_and_cross_entropy(impl, lineage, kw):
+    model = randomise(build(impl, tiny(lineage, **kw)))
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(2, 16, 32, generator=g) * 3
+    targets = torch.randint(0, 97, (2, 16), generator=g)
+    targets[0, :5] = -100  # not the default ignore_index: the head must use the one it is given
+    logits, loss = model.head(x, targets, ignore_index=-100)
+    assert logits.shape == (2, 16, 97) and logits.dtype == torch.float32, \
+        f"head must return float32 logits (B, T, vocab_size), got {logits.dtype} {tuple(logits.shape)}"
+    expected, expected_loss = straight_line_head(model, x, targets, ignore_index=-100)
+    # float32 vs float64: a 32-term dot product and a 97-way log-sum-exp keep ~1e-6 relative error
+    torch.testing.assert_close(logits.double(), expected, atol=1e-4, rtol=1e-4)
+    assert loss is not None and loss.dim() == 0, "with targets, the loss is a scalar (the mean over kept positions)"
+    torch.testing.assert_close(loss.double(), expected_loss, atol=1e-5, rtol=1e-5,
+                               msg=lambda m: "loss must be the mean cross-entropy over positions whose target "
+                                             f"is not ignore_index (here -100), not over all of them\n{m}")
+    assert model.head(x)[1] is None, "without targets the loss must be None"
+
+
+@pytest.mark.commit("1.5", "gpt_head")
+@pytest.mark.parametrize("field, value", [("logit_softcap", 2.0), ("tie_embeddings", True)])
+def test_changing_a_head_field_changes_the_logits_as_the_oracle_says(impl, field, value):
+    check_changing_a_config_field_changes_the_logits_as_the_oracle_says(impl, field, value)
+
+
+@pytest.mark.commit("1.5", "gpt_head")
+def test_loss_is_mean_cross_entropy_skipping_ignore_index(impl):
+    model = build(impl, tiny())
     idx, targets = torch.randint(0, 97, (2, 16)), torch.randint(0, 97, (2, 16))
     targets[0, :5] = -1
     logits, loss = model(idx, targets)
@@ -246,9 +303,19 @@ def test_loss_is_mean_cross_entropy_skipping_ignore_index(impl, monkeypatch):
     torch.testing.assert_close(loss, F.cross_entropy(logits[keep], targets[keep]))
 
 
-@pytest.mark.commit("1.5", "gpt_forward")
-def test_nanochat_logits_are_soft_capped(impl, monkeypatch):
-    model = build(impl, tiny("nanochat"), monkeypatch)
+@pytest.mark.commit("1.5", "gpt_head")
+def test_head_logits_are_float32_under_bf16_autocast(impl):
+    model = build(impl, tiny("llama"))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits, loss = model.head(torch.randn(1, 8, 32), torch.randint(0, 97, (1, 8)))
+    assert logits.dtype == torch.float32, \
+        f"under bf16 autocast lm_head returns bf16: call .float() on its output (got {logits.dtype})"
+    assert torch.isfinite(loss)
+
+
+@pytest.mark.commit("1.5", "gpt_head")
+def test_nanochat_logits_are_soft_capped(impl):
+    model = build(impl, tiny("nanochat"))
     torch.nn.init.normal_(model.lm_head.weight, std=10.0)
     logits, _ = model(torch.randint(0, 97, (1, 16)))
     assert logits.abs().max().item() <= 15.0
@@ -269,8 +336,8 @@ def test_soft_cap_has_the_value_and_gradient_of_cap_tanh_logits_over_cap():
 
 @pytest.mark.commit("1.5", "gpt_forward")
 @pytest.mark.parametrize("lineage", LINEAGES)
-def test_gpt_is_causal_future_tokens_do_not_change_past_logits(impl, monkeypatch, lineage):
-    model = build(impl, tiny(lineage), monkeypatch)
+def test_gpt_is_causal_future_tokens_do_not_change_past_logits(impl, lineage):
+    model = build(impl, tiny(lineage))
     if lineage == "nanochat":
         torch.nn.init.normal_(model.lm_head.weight)
         for b in model.transformer.h:
@@ -286,10 +353,10 @@ def test_gpt_is_causal_future_tokens_do_not_change_past_logits(impl, monkeypatch
 
 @pytest.mark.commit("1.5", "flops_per_token")
 @pytest.mark.parametrize("lineage", LINEAGES)
-def test_flops_per_token_matches_torch_flop_counter_on_forward_and_backward(impl, monkeypatch, lineage):
+def test_flops_per_token_matches_torch_flop_counter_on_forward_and_backward(impl, lineage):
     from torch.utils.flop_counter import FlopCounterMode
     cfg = tiny(lineage, primitives="manual", vocab_size=256, n_embd=64, n_kv_head=2)  # manual: plain matmuls
-    model = build(impl, cfg, monkeypatch)
+    model = build(impl, cfg)
     T = 8  # shorter than block_size=16: the attention term must use the sequence actually run
     idx = torch.randint(0, 256, (2, T))
     with FlopCounterMode(display=False) as counter:
@@ -303,8 +370,8 @@ def test_flops_per_token_matches_torch_flop_counter_on_forward_and_backward(impl
 
 
 @pytest.mark.commit("1.5", "flops_per_token")
-def test_flops_per_token_grows_with_the_sequence_length_by_the_attention_term(impl, monkeypatch):
-    model = build(impl, tiny("llama"), monkeypatch)
+def test_flops_per_token_grows_with_the_sequence_length_by_the_attention_term(impl):
+    model = build(impl, tiny("llama"))
     L, H, hd = 2, 4, 8
     assert model.flops_per_token(seq_len=12) - model.flops_per_token(seq_len=4) == 12 * L * H * hd * (12 - 4), \
         "flops_per_token(seq_len=T) must use T in the attention term 12 * n_layer * n_head * head_dim * T"
@@ -312,11 +379,11 @@ def test_flops_per_token_grows_with_the_sequence_length_by_the_attention_term(im
 
 
 @pytest.mark.commit("1.5", "flops_per_token")
-def test_flops_per_token_of_gpt2_small_at_1024_tokens(impl, monkeypatch):
+def test_flops_per_token_of_gpt2_small_at_1024_tokens(impl):
     # nanoGPT's estimate_mfu: 6 * 123.65M (non-wpe params) + 12 * 12 * 768 * 1024
     with torch.device("meta"):
         model = build(impl, GPTConfig.from_lineage("gpt2", vocab_size=50257, block_size=1024, n_layer=12, n_head=12,
-                                                   n_embd=768), monkeypatch)
+                                                   n_embd=768))
     assert model.flops_per_token() == 6 * (124_439_808 - 1024 * 768) + 12 * 12 * 768 * 1024
 
 
@@ -332,8 +399,8 @@ def with_weights(model, lineage):
 
 @pytest.mark.commit("1.5", "gpt_forward")
 @pytest.mark.parametrize("lineage", LINEAGES)
-def test_kv_cache_gives_the_same_tokens_as_full_recompute(impl, monkeypatch, lineage):
-    model = with_weights(build(impl, tiny(lineage, n_kv_head=2), monkeypatch), lineage)
+def test_kv_cache_gives_the_same_tokens_as_full_recompute(impl, lineage):
+    model = with_weights(build(impl, tiny(lineage, n_kv_head=2)), lineage)
     prompt = torch.randint(0, 97, (2, 5))
     for kw in (dict(temperature=0.0), dict(temperature=1.0, top_k=20, seed=7), dict(top_p=0.9, seed=3)):
         # 14 new tokens: past block_size=16, so the cache also has to refill correctly
@@ -345,9 +412,9 @@ def test_kv_cache_gives_the_same_tokens_as_full_recompute(impl, monkeypatch, lin
 
 @pytest.mark.commit("1.5", "gpt_forward")
 @pytest.mark.parametrize("lineage", LINEAGES)
-def test_cached_logits_equal_full_forward_logits_in_chunks_and_single_steps(impl, monkeypatch, lineage):
+def test_cached_logits_equal_full_forward_logits_in_chunks_and_single_steps(impl, lineage):
     from phase1_model.generate import KVCache
-    model = with_weights(build(impl, tiny(lineage, n_kv_head=2), monkeypatch), lineage).eval()
+    model = with_weights(build(impl, tiny(lineage, n_kv_head=2)), lineage).eval()
     idx = torch.randint(0, 97, (1, 16))
     full, _ = model(idx)
     cache = KVCache(model.config.n_layer, model.config.block_size)
@@ -442,3 +509,29 @@ def test_the_compiled_nanochat_model_has_no_graph_break_and_matches_eager():
     assert not counters["graph_break"], f"graph breaks: {list(counters['graph_break'])}"
     assert not counters["unimplemented"], f"Dynamo fell back to eager: {list(counters['unimplemented'])}"
     torch.testing.assert_close(logits, model(idx)[0])  # same maths, in place or not
+
+
+@pytest.mark.commit("1.5")
+def test_blocks_and_head_compile_apart_without_graph_break_and_match_eager():
+    """Under FSDP a trainer compiles each block and the head apart (Dynamo does not trace through the root
+    module's hooks, so compiling the whole model would leave the head eager): forward must call
+    `self.head`, and the head must compile whole, soft-cap included."""
+    import torch._dynamo
+    from torch._dynamo.utils import counters
+    torch._dynamo.reset()
+    counters.clear()
+    torch.manual_seed(0)
+    eager = reference.GPT(tiny(lineage="nanochat", logit_softcap=15.0))
+    randomise(eager)
+    model = reference.GPT(eager.config)
+    model.load_state_dict(eager.state_dict())
+    for block in model.transformer.h:
+        block.compile(backend="eager")
+    model.head = torch.compile(model.head, backend="eager")
+    idx = torch.randint(0, 97, (2, 8))
+    logits, loss = model(idx, idx)
+    loss.backward()
+    assert counters["stats"]["unique_graphs"] >= 2, "the compiled head and blocks were never called"
+    assert not counters["graph_break"], f"graph breaks: {list(counters['graph_break'])}"
+    assert not counters["unimplemented"], f"Dynamo fell back to eager: {list(counters['unimplemented'])}"
+    torch.testing.assert_close(logits, eager(idx)[0])
