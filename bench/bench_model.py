@@ -11,7 +11,7 @@ What is measured (CPU, fp32, `--threads` torch threads, default 2):
      `bench` extra) at the identical config: same n_layer / n_head / n_embd / vocab /
      block size, LayerNorm eps, biases, tied embeddings, learned positions, no dropout,
      the same GELU, and attention through `F.scaled_dot_product_attention` on both sides
-     (ours attention_impl="sdpa", HF attn_implementation="sdpa"). Both compute the logits of
+     (ours primitives="torch", HF attn_implementation="sdpa"). Both compute the logits of
      every position and the same `F.cross_entropy`, and both use `torch.optim.AdamW` with
      the same settings. The parameter counts are printed side by side as a check.
    - ours, lineage "llama", vs HF `LlamaForCausalLM` at the identical config: RMSNorm with a
@@ -65,7 +65,7 @@ QUICK = Shape(vocab_size=512, block_size=64, n_layer=2, n_head=2, n_embd=64, bat
 
 def our_model(lineage: str, s: Shape) -> GPT:
     cfg = GPTConfig.from_lineage(lineage, vocab_size=s.vocab_size, block_size=s.block_size, n_layer=s.n_layer,
-                                 n_head=s.n_head, n_embd=s.n_embd, dropout=0.0, attention_impl="sdpa")
+                                 n_head=s.n_head, n_embd=s.n_embd, dropout=0.0, primitives="torch")
     return GPT(cfg)
 
 

@@ -11,6 +11,16 @@ the fields you leave as None:
 Any field can still be overridden (`GPTConfig.from_lineage("gpt2", positions="rope")`),
 and `validate()` runs in `__post_init__`, so a config that cannot build a model
 fails here with a message naming the fix, not three modules later as a shape error.
+
+One more field picks *how* the same maths runs, decided once when the model is built:
+`primitives="torch"` (the default, what training uses) builds torch's layers
+(nn.Embedding, nn.Linear, nn.LayerNorm, nn.RMSNorm) and calls its fused kernels
+(F.gelu, F.silu, F.scaled_dot_product_attention); `primitives="manual"` builds the
+course's own from-scratch versions (TokenEmbedding, Linear, LayerNorm/RMSNorm over
+norms.layer_norm/rms_norm, gelu, silu, softmax, the explicit attention), with the same
+parameter names, so either loads the other's checkpoint and gives the same logits to
+float32 rounding (phase1_model/tests/test_primitives.py). Only cross-entropy stays torch's:
+phase 2 writes it.
 """
 
 from __future__ import annotations
@@ -29,7 +39,9 @@ LINEAGES: dict[str, dict] = {
 }
 CHOICES = dict(norm=("layernorm", "rmsnorm"), mlp=("gelu", "relu2", "swiglu"),
                positions=("learned", "sinusoidal", "rope"), init=("gpt2", "nanochat"),
-               attention_impl=("sdpa", "manual"))
+               primitives=("torch", "manual"))
+# Saved configs from before `primitives` existed name only attention's implementation.
+LEGACY_ATTENTION_IMPL = {"sdpa": "torch", "manual": "manual"}
 
 
 class ConfigError(ValueError):
@@ -60,7 +72,8 @@ class GPTConfig:
     rope_theta: float = 10000.0
     norm_eps: float = 1e-5
     dropout: float = 0.0
-    attention_impl: str = "sdpa"            # "sdpa" (fast, flash on GPU) | "manual" (from scratch, same numbers)
+    primitives: str = "torch"               # "torch" (torch's layers and fused kernels: train with this)
+                                            # | "manual" (only the course's own from-scratch code, same numbers)
 
     def __post_init__(self):
         if self.lineage not in LINEAGES:
@@ -82,6 +95,11 @@ class GPTConfig:
     @property
     def head_dim(self) -> int:
         return self.n_embd // self.n_head
+
+    @property
+    def manual(self) -> bool:
+        """True when the forward must run the course's own primitives only (primitives="manual")."""
+        return self.primitives == "manual"
 
     def validate(self, tokenizer=None) -> GPTConfig:
         """Raise ConfigError naming the fix if this config cannot build a model (or cannot
@@ -129,6 +147,10 @@ class GPTConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> GPTConfig:
+        d = dict(d)
+        if "attention_impl" in d:  # a checkpoint saved before `primitives` replaced it
+            legacy = d.pop("attention_impl")
+            d.setdefault("primitives", LEGACY_ATTENTION_IMPL.get(legacy, legacy))
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:

@@ -10,15 +10,15 @@ but nobody builds the one-hot: indexing `W[i]` gives the same row without V
 multiplications. The gradient is the same too: each row receives the sum of the
 gradients of the positions where its token appears (rows of absent tokens get 0).
 
-The GPT uses torch's `nn.Embedding` (same maths, a fused backward kernel);
-`TokenEmbedding` is the from-scratch twin, tested equal to it.
+The GPT trains with torch's `nn.Embedding` (same maths, a fused backward kernel);
+`TokenEmbedding` is the from-scratch twin, tested equal to it, and the GPT builds it
+instead when `GPTConfig.primitives == "manual"` (wte, and wpe for learned positions).
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 
 class TokenEmbedding(nn.Module):
@@ -33,15 +33,16 @@ class TokenEmbedding(nn.Module):
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         """idx: integer tensor of any shape (B, T) -> float tensor idx.shape + (embedding_dim,): row idx of
         self.weight, differentiable with respect to self.weight (the gradient of a row sums over the
-        positions where its token appears, as with nn.Embedding)."""
+        positions where its token appears, as with nn.Embedding).
+        An id outside [0, num_embeddings) raises IndexError whose message contains "vocab" (torch would
+        index past the table, or wrap a negative id around to the last rows)."""
+        # >>> exercise 1.1 token_embedding
         if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= self.num_embeddings):
             raise IndexError(f"token ids must be in [0, {self.num_embeddings}); got min {int(idx.min())}, "
                              f"max {int(idx.max())}: is the tokenizer's vocab larger than vocab_size?")
-        # >>> exercise 1.1 token_embedding
         return self.weight[idx]
         # <<< exercise 1.1 token_embedding
 
 
-def one_hot_embedding(idx: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """The definition, slow on purpose: one_hot(idx) @ W. Equal to weight[idx]."""
-    return F.one_hot(idx, weight.size(0)).to(weight.dtype) @ weight
+# The classes that play the role of an embedding table: torch's (the torch path) and ours (the manual path).
+EMBEDDING_TYPES = (nn.Embedding, TokenEmbedding)

@@ -26,8 +26,10 @@ import torch.nn.functional as F
 
 from phase1_model.block import Block
 from phase1_model.config import GPTConfig
+from phase1_model.embedding import EMBEDDING_TYPES, TokenEmbedding
 from phase1_model.generate import generate
-from phase1_model.norms import build_norm
+from phase1_model.linear import LINEAR_TYPES, Linear
+from phase1_model.norms import build_norm, unit_rms_norm
 from phase1_model.params import count_parameters
 from phase1_model.positions import rope_cache, sinusoidal_embedding
 
@@ -74,13 +76,16 @@ class GPT(nn.Module):
     def __init__(self, config: GPTConfig):
         super().__init__()
         self.config = config
-        self.transformer = nn.ModuleDict(dict(wte=nn.Embedding(config.vocab_size, config.n_embd)))
+        # torch's layers, or the course's own with the same parameter names (config.primitives="manual")
+        embedding, linear = (TokenEmbedding, Linear) if config.manual else (nn.Embedding, nn.Linear)
+        self.transformer = nn.ModuleDict(dict(wte=embedding(config.vocab_size, config.n_embd)))
         if config.positions == "learned":
-            self.transformer["wpe"] = nn.Embedding(config.block_size, config.n_embd)
+            self.transformer["wpe"] = embedding(config.block_size, config.n_embd)
         self.transformer["h"] = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
         self.transformer["ln_f"] = build_norm(config)
         self.drop = nn.Dropout(config.dropout) if config.dropout > 0 else nn.Identity()
-        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.lm_head = linear(config.n_embd, config.vocab_size, bias=False)
+        self.embed_norm = unit_rms_norm(config.n_embd, config.manual) if config.embed_norm else None
         if config.tie_embeddings:  # one (V, C) matrix both reads tokens in and scores them out
             self.transformer.wte.weight = self.lm_head.weight
         # Fixed tables: buffers (move with .to(device)) but not saved in checkpoints (recomputed).
@@ -107,7 +112,7 @@ class GPT(nn.Module):
         # >>> exercise 1.5 init_weights
         cfg = self.config
         for module in self.modules():
-            if isinstance(module, nn.Linear):
+            if isinstance(module, LINEAR_TYPES):
                 if cfg.init == "nanochat":
                     fan_out, fan_in = module.weight.shape
                     std = min(1.0, math.sqrt(fan_out / fan_in)) / math.sqrt(fan_in)
@@ -116,7 +121,7 @@ class GPT(nn.Module):
                 nn.init.normal_(module.weight, mean=0.0, std=std)
                 if module.bias is not None:
                     nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.Embedding):
+            elif isinstance(module, EMBEDDING_TYPES):
                 nn.init.normal_(module.weight, mean=0.0, std=1.0 if cfg.init == "nanochat" else 0.02)
             elif getattr(module, "weight", None) is not None and module.weight.dim() == 1:  # norms
                 nn.init.ones_(module.weight)
@@ -142,7 +147,7 @@ class GPT(nn.Module):
                              f"crop the input to idx[:, -{self.config.block_size}:] or raise block_size")
         x = self.transformer.wte(idx)
         if self.config.embed_norm:
-            x = F.rms_norm(x, (x.size(-1),))
+            x = self.embed_norm(x)
         if self.config.positions == "learned":
             x = x + self.transformer.wpe(torch.arange(pos0, pos0 + T, device=idx.device))
         elif self.config.positions == "sinusoidal":

@@ -12,16 +12,16 @@ the scale alone does the stabilising work, with fewer operations:
 LLaMA keeps the learnable `weight`; nanochat drops it (a parameter-free
 RMSNorm): the next Linear layer can absorb any per-channel scale anyway.
 
-The modules below call torch's fused kernels (`F.layer_norm`, `F.rms_norm`):
-that is the fast path the GPT trains with. The from-scratch functions
-`layer_norm` and `rms_norm` are the exercises, tested equal to them.
+The GPT trains with torch's modules (`nn.LayerNorm`, `nn.RMSNorm`: fused kernels).
+The from-scratch functions `layer_norm` and `rms_norm` are the exercises, tested
+equal to them; the modules `LayerNorm` and `RMSNorm` below wrap them, and
+`build_norm` picks them when `GPTConfig.primitives == "manual"`.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 
 def layer_norm(x: torch.Tensor, weight: torch.Tensor | None = None, bias: torch.Tensor | None = None,
@@ -52,7 +52,8 @@ def rms_norm(x: torch.Tensor, weight: torch.Tensor | None = None, eps: float = 1
 
 
 class LayerNorm(nn.Module):
-    """LayerNorm with an optional learnable weight and bias (GPT-2 has both)."""
+    """LayerNorm module over `layer_norm` (the manual path); optional learnable weight and bias (GPT-2 has
+    both). Same parameter names as nn.LayerNorm, which the torch path builds instead."""
 
     def __init__(self, ndim: int, bias: bool = True, eps: float = 1e-5, affine: bool = True):
         super().__init__()
@@ -61,23 +62,38 @@ class LayerNorm(nn.Module):
         self.bias = nn.Parameter(torch.zeros(ndim)) if affine and bias else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.layer_norm(x, (self.ndim,), self.weight, self.bias, self.eps)
+        return layer_norm(x, self.weight, self.bias, self.eps)
 
 
 class RMSNorm(nn.Module):
-    """RMSNorm; affine=False gives nanochat's parameter-free version (no parameters at all)."""
+    """RMSNorm module over `rms_norm` (the manual path); affine=False gives nanochat's parameter-free
+    version (no parameters at all). eps=None means the input dtype's machine epsilon, as F.rms_norm."""
 
-    def __init__(self, ndim: int, affine: bool = True, eps: float = 1e-5):
+    def __init__(self, ndim: int, affine: bool = True, eps: float | None = 1e-5):
         super().__init__()
         self.ndim, self.eps = ndim, eps
         self.weight = nn.Parameter(torch.ones(ndim)) if affine else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.rms_norm(x, (self.ndim,), self.weight, self.eps)
+        return rms_norm(x, self.weight, torch.finfo(x.dtype).eps if self.eps is None else self.eps)
+
+
+# The classes that play the role of a norm: torch's (the torch path) and ours (the manual path).
+NORM_TYPES = (nn.LayerNorm, nn.RMSNorm, LayerNorm, RMSNorm)
 
 
 def build_norm(config) -> nn.Module:
-    """The norm a GPTConfig asks for: LayerNorm (bias = config.bias) or RMSNorm (weight = config.norm_affine)."""
+    """The norm a GPTConfig asks for: LayerNorm (bias = config.bias) or RMSNorm (weight = config.norm_affine);
+    torch's module, or ours when config.primitives == "manual" (same parameters, same numbers)."""
+    C, eps, affine = config.n_embd, config.norm_eps, config.norm_affine
     if config.norm == "layernorm":
-        return LayerNorm(config.n_embd, bias=config.bias, eps=config.norm_eps, affine=config.norm_affine)
-    return RMSNorm(config.n_embd, affine=config.norm_affine, eps=config.norm_eps)
+        if config.manual:
+            return LayerNorm(C, bias=config.bias, eps=eps, affine=affine)
+        return nn.LayerNorm(C, eps=eps, elementwise_affine=affine, bias=config.bias)
+    return RMSNorm(C, affine=affine, eps=eps) if config.manual else nn.RMSNorm(C, eps=eps, elementwise_affine=affine)
+
+
+def unit_rms_norm(ndim: int, manual: bool) -> nn.Module:
+    """Parameter-free RMSNorm with eps=None (the dtype's machine epsilon, F.rms_norm's default): nanochat's
+    QK-norm (per head) and its norm after the embedding."""
+    return RMSNorm(ndim, affine=False, eps=None) if manual else nn.RMSNorm(ndim, eps=None, elementwise_affine=False)

@@ -19,9 +19,7 @@ import re
 
 import torch.nn as nn
 
-from phase1_model.embedding import TokenEmbedding
-
-EMBEDDING_TYPES = (nn.Embedding, TokenEmbedding)
+from phase1_model.embedding import EMBEDDING_TYPES
 
 
 def count_parameters(model: nn.Module) -> dict[str, int]:

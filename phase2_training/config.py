@@ -36,7 +36,7 @@ FLOAT32_MAX = 3.4028234663852886e38  # the optimizers compute in float32: a larg
 DTYPES = ("fp32", "bf16", "fp16")           # autocast dtypes; fp16 also needs phase 3's loss scaler
 DEVICES = ("auto", "cpu", "cuda", "mps")
 SIZE_FIELDS = ("vocab_size", "block_size", "n_layer", "n_head", "n_kv_head", "n_embd", "mlp_hidden", "dropout",
-               "rope_theta", "norm_eps", "attention_impl")  # what a change of lineage keeps (the rest is the lineage's)
+               "rope_theta", "norm_eps", "primitives")  # what a change of lineage keeps (the rest is the lineage's)
 
 
 def default_model() -> GPTConfig:

@@ -18,7 +18,7 @@
   the model returned, the gradient of the log-probabilities and the gradient of
   the logits are alive together with every saved activation: 3 V per token,
   often the largest single term for a small model with a big vocabulary. Note the flash-style SDPA kernel saves
-  no (T, T) matrix; config.attention_impl="manual" would add n_head * T per token.
+  no (T, T) matrix; config.primitives="manual" would add n_head * T per token.
   Under autocast the 16-bit copies of weights and activations change this; the
   estimator models fp32 (the CPU default), where it is checked against reality.
 
@@ -74,7 +74,7 @@ def activation_values_per_token(config) -> int:
     if config.qk_norm:
         per_layer += C + kv_dim + H + Hkv
     per_layer += 5 * h if config.mlp == "swiglu" else 2 * h
-    if config.attention_impl == "manual":
+    if config.primitives == "manual":
         per_layer += 2 * H * config.block_size             # scores and softmax weights, (T, T) per head
     return config.n_layer * per_layer + norm + config.vocab_size + 4
     # <<< exercise 3.3 activation_values_per_token

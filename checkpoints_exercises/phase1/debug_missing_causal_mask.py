@@ -1,4 +1,4 @@
-"""Debugging challenge ★★★ (commit 1.2): with attention_impl="manual" the model trains suspiciously
+"""Debugging challenge ★★★ (commit 1.2): with primitives="manual" the model trains suspiciously
 well — training loss drops to almost zero within a few hundred steps — yet what it generates is
 gibberish. The mask is built correctly and passed in. Find the bug in this attention; which test
 catches it, and why does the training loss lie?"""

@@ -16,11 +16,11 @@ average of the values, weighted by how well its query matches each key:
 - GQA/MQA (Ainslie et al. 2023; Shazeer 2019): n_kv_head < n_head key/value
   heads, each shared by n_head/n_kv_head query heads: a smaller KV cache.
 
-Two implementations of the same maths, chosen by `config.attention_impl`:
-"sdpa" calls F.scaled_dot_product_attention (a fused kernel, FlashAttention on
+Two implementations of the same maths, chosen by `config.primitives`:
+"torch" calls F.scaled_dot_product_attention (a fused kernel, FlashAttention on
 GPU: never materialises the (T, T) matrix); "manual" runs the from-scratch
-`scaled_dot_product_attention` below, which also returns the attention weights
-for the visualiser. Tests check both agree.
+`scaled_dot_product_attention` below (with our softmax and Linear layers), which
+also returns the attention weights for the visualiser. Tests check both agree.
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from phase1_model.linear import Linear
+from phase1_model.norms import unit_rms_norm
 from phase1_model.positions import Rotate
+from phase1_model.softmax import softmax
 
 
 def causal_mask(T_q: int, T_k: int | None = None, device=None) -> torch.Tensor:
@@ -82,11 +85,13 @@ class CausalSelfAttention(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.n_head, self.n_kv_head, self.head_dim = config.n_head, config.n_kv_head, config.head_dim
-        self.impl, self.qk_norm, self.dropout = config.attention_impl, config.qk_norm, config.dropout
+        self.impl, self.qk_norm, self.dropout = config.primitives, config.qk_norm, config.dropout
         # q, k and v in one matmul (faster than three); with GQA k and v are narrower than q.
         self.sizes = [self.n_head * self.head_dim, self.n_kv_head * self.head_dim, self.n_kv_head * self.head_dim]
-        self.c_attn = nn.Linear(config.n_embd, sum(self.sizes), bias=config.bias)
-        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        layer = Linear if config.manual else nn.Linear  # torch's or ours, decided once (config.primitives)
+        self.c_attn = layer(config.n_embd, sum(self.sizes), bias=config.bias)
+        self.c_proj = layer(config.n_embd, config.n_embd, bias=config.bias)
+        self.head_norm = unit_rms_norm(self.head_dim, config.manual) if config.qk_norm else None
         self.resid_dropout = nn.Dropout(config.dropout) if config.dropout > 0 else nn.Identity()
 
     def qkv(self, x: torch.Tensor, rope=None, kv_cache=None, layer_idx: int = 0):
@@ -94,7 +99,7 @@ class CausalSelfAttention(nn.Module):
         q, k, v = self.c_attn(x).split(self.sizes, dim=-1)
         q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_kv_head), split_heads(v, self.n_kv_head)
         if self.qk_norm:  # parameter-free RMSNorm per head: bounds the attention logits
-            q, k = F.rms_norm(q, (self.head_dim,)), F.rms_norm(k, (self.head_dim,))
+            q, k = self.head_norm(q), self.head_norm(k)
         if rope is not None:  # RoPE rotates queries and keys only: values carry content, not position
             cos, sin = (t.to(q.dtype) for t in rope)  # bf16 tables under autocast: no float32 round trip
             q, k = Rotate.apply(q, cos, sin), Rotate.apply(k, cos, sin)  # apply_rotary_emb, fused backward
@@ -105,7 +110,7 @@ class CausalSelfAttention(nn.Module):
     def forward(self, x: torch.Tensor, rope=None, kv_cache=None, layer_idx: int = 0) -> torch.Tensor:
         q, k, v = self.qkv(x, rope, kv_cache, layer_idx)
         T_q, T_k = q.size(2), k.size(2)
-        if self.impl == "sdpa":
+        if self.impl == "torch":
             # Training (T_q == T_k): the kernel's own causal mask. Decoding one token: it may see every
             # cached key. A chunk after a cached prefix: an explicit bottom-right-aligned mask.
             mask = None if T_q == T_k or T_q == 1 else causal_mask(T_q, T_k, q.device)

@@ -11,7 +11,8 @@ from the embedding to the output is clean: gradients reach early layers
 undiminished and deep stacks train without warmup tricks. The original
 Transformer and GPT-1 were post-norm: x = norm(x + sublayer(x)).
 
-Same module for every lineage: `build_norm` and `build_mlp` read the config.
+Same module for every lineage: `build_norm` and `build_mlp` read the config
+(including `primitives`: torch's layers or the course's own).
 """
 
 from __future__ import annotations

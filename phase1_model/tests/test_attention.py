@@ -117,16 +117,16 @@ def make_attn(impl, seed=0, **kw):
 @pytest.mark.parametrize("kw", [dict(), dict(n_kv_head=2), dict(n_kv_head=1), dict(qk_norm=True, bias=False)])
 def test_sdpa_fast_path_equals_the_manual_path(impl, kw):
     fast = make_attn(impl, **kw)
-    manual = make_attn(impl, attention_impl="manual", **kw)
+    manual = make_attn(impl, primitives="manual", **kw)
     manual.load_state_dict(fast.state_dict())
     x = rand(2, 7, 32)
     torch.testing.assert_close(fast(x), manual(x), atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.commit("1.2")
-@pytest.mark.parametrize("attention_impl", ["sdpa", "manual"])
-def test_changing_a_future_token_never_changes_past_outputs(impl, attention_impl):
-    attn = make_attn(impl, attention_impl=attention_impl)
+@pytest.mark.parametrize("primitives", ["torch", "manual"])
+def test_changing_a_future_token_never_changes_past_outputs(impl, primitives):
+    attn = make_attn(impl, primitives=primitives)
     x = rand(1, 6, 32)
     y = x.clone()
     y[:, 4:] = rand(1, 2, 32, seed=9)
@@ -169,12 +169,12 @@ def test_attention_weights_match_the_softmax_of_the_module(impl, kw):
 
 
 @pytest.mark.commit("1.2", "causal_mask")
-@pytest.mark.parametrize("attention_impl", ["sdpa", "manual"])
-def test_module_is_causal_and_a_chunk_after_a_cached_prefix_equals_the_full_pass(impl, attention_impl):
+@pytest.mark.parametrize("primitives", ["torch", "manual"])
+def test_module_is_causal_and_a_chunk_after_a_cached_prefix_equals_the_full_pass(impl, primitives):
     # The module builds its masks with causal_mask: the manual path always, the sdpa path for a chunk
     # of several new tokens after a cached prefix (bottom-right aligned).
     from phase1_model.generate import KVCache
-    attn = make_attn(impl, attention_impl=attention_impl).eval()
+    attn = make_attn(impl, primitives=primitives).eval()
     x = rand(1, 9, 32)
     y = x.clone()
     y[:, 6:] = rand(1, 3, 32, seed=9)

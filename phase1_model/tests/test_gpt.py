@@ -190,7 +190,7 @@ ORACLE_CONFIGS = {
     "llama-gqa": dict(lineage="llama", n_kv_head=2),
     "nanochat": dict(lineage="nanochat"),
     "gpt2-sinusoidal-untied-manual": dict(lineage="gpt2", positions="sinusoidal", tie_embeddings=False,
-                                          attention_impl="manual"),
+                                          primitives="manual"),
     "llama-theta500-qknorm-cap5": dict(lineage="llama", rope_theta=500.0, qk_norm=True, logit_softcap=5.0),
     "nanochat-tied-mqa-theta100": dict(lineage="nanochat", tie_embeddings=True, n_kv_head=1, rope_theta=100.0),
 }
@@ -355,7 +355,7 @@ def test_gpt_is_causal_future_tokens_do_not_change_past_logits(impl, lineage):
 @pytest.mark.parametrize("lineage", LINEAGES)
 def test_flops_per_token_matches_torch_flop_counter_on_forward_and_backward(impl, lineage):
     from torch.utils.flop_counter import FlopCounterMode
-    cfg = tiny(lineage, attention_impl="manual", vocab_size=256, n_embd=64, n_kv_head=2)  # manual: plain matmuls
+    cfg = tiny(lineage, primitives="manual", vocab_size=256, n_embd=64, n_kv_head=2)  # manual: plain matmuls
     model = build(impl, cfg)
     T = 8  # shorter than block_size=16: the attention term must use the sequence actually run
     idx = torch.randint(0, 256, (2, T))

@@ -1,4 +1,4 @@
-"""MLPs (commit 1.3): GELU from scratch equals F.gelu; each MLP computes its paper's formula."""
+"""MLPs (commit 1.3): GELU and SiLU from scratch equal torch's; each MLP kind computes its paper's formula."""
 
 import pytest
 import torch
@@ -15,50 +15,122 @@ def test_gelu_equals_torch_gelu(impl, approximate):
     torch.testing.assert_close(mlp.gelu(x, approximate), F.gelu(x, approximate=approximate))
 
 
-@pytest.mark.commit("1.3", "swiglu")
-def test_swiglu_mlp_computes_silu_gate_times_up_then_down(impl):
+def _value_and_grad(fn, x):
+    x = x.detach().clone().requires_grad_(True)
+    y = fn(x)
+    (g,) = torch.autograd.grad(y.sum(), x)
+    return y, g
+
+
+@pytest.mark.commit("1.3", "silu")
+def test_silu_value_and_gradient_equal_torch_silu_on_ordinary_inputs(impl, monkeypatch):
     mlp = impl("phase1_model.mlp")
+    x = torch.randn(4, 37, generator=torch.Generator().manual_seed(0)) * 4
+    expected, expected_grad = _value_and_grad(F.silu, x)
+    for name in ("sigmoid",):  # "from scratch": the sigmoid is yours
+        monkeypatch.setattr(torch, name, lambda *a, **k: pytest.fail("silu must not call torch.sigmoid"))
+    monkeypatch.setattr(torch.Tensor, "sigmoid", lambda *a, **k: pytest.fail("silu must not call Tensor.sigmoid"))
+    monkeypatch.setattr(F, "sigmoid", lambda *a, **k: pytest.fail("silu must not call F.sigmoid"))
+    monkeypatch.setattr(F, "silu", lambda *a, **k: pytest.fail("silu must not call F.silu"))
+    y, g = _value_and_grad(mlp.silu, x)
+    assert y.shape == x.shape and y.dtype == x.dtype
+    # float32, a few elementwise ops: default assert_close tolerances (rtol 1.3e-6, atol 1e-5) leave room
+    # for a different but equivalent formula (x / (1 + exp(-x)), x * sigmoid written out...).
+    torch.testing.assert_close(y, expected)
+    torch.testing.assert_close(g, expected_grad)
+
+
+@pytest.mark.commit("1.3", "silu")
+def test_silu_and_its_gradient_stay_finite_for_large_inputs(impl):
+    # exp(89) overflows float32: the textbook x / (1 + exp(-x)) has the right VALUE at x = -100 (x / inf = -0)
+    # but its backward multiplies 0 by inf there: nan gradients the first time a gate goes very negative.
+    mlp = impl("phase1_model.mlp")
+    x = torch.linspace(-300, 300, 601)
+    expected, expected_grad = _value_and_grad(F.silu, x)
+    y, g = _value_and_grad(mlp.silu, x)
+    assert torch.isfinite(y).all(), "silu(x) must be finite for every finite x (exp overflows beyond ~88)"
+    assert torch.isfinite(g).all(), ("the gradient of silu is nan/inf for large |x|: in float32 exp(-x) "
+                                     "overflows for x < -88 and the backward multiplies 0 by inf")
+    torch.testing.assert_close(y, expected)
+    torch.testing.assert_close(g, expected_grad)
+
+
+def _mlp(mlp, kind, n_embd=8, hidden=12, **kw):
     torch.manual_seed(0)
-    m = mlp.SwiGLUMLP(8, 12)
+    m = mlp.MLP(n_embd, hidden, kind, **kw)
+    with torch.no_grad():  # nonzero biases, so a forgotten bias shows
+        for p in m.parameters():
+            if p.dim() == 1:
+                p.normal_()
+    return m
+
+
+def _oracle(m, x, kind):
+    """Straight-line formulas of the papers, from the weights."""
+    h = x @ m.c_fc.weight.T + (m.c_fc.bias if m.c_fc.bias is not None else 0)
+    if kind == "gelu":
+        h = F.gelu(h, approximate="tanh")  # GPT-2's tanh approximation
+    elif kind == "relu2":
+        h = torch.relu(h) ** 2
+    else:
+        hidden = h.size(-1) // 2
+        h = F.silu(h[..., :hidden]) * h[..., hidden:]  # Shazeer 2020, FFN_SwiGLU: gate first, up second
+    return h @ m.c_proj.weight.T + (m.c_proj.bias if m.c_proj.bias is not None else 0)
+
+
+@pytest.mark.commit("1.3", "mlp")
+@pytest.mark.parametrize("kind", ["gelu", "relu2", "swiglu"])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("manual", [False, True])
+def test_mlp_computes_its_paper_formula(impl, kind, bias, manual):
+    mlp = impl("phase1_model.mlp")
+    m = _mlp(mlp, kind, bias=bias, manual=manual)
     x = torch.randn(2, 3, 8)
-    w_gate, w_up = m.c_fc.weight[:12], m.c_fc.weight[12:]
-    expected = (F.silu(x @ w_gate.T) * (x @ w_up.T)) @ m.c_proj.weight.T  # Shazeer 2020, FFN_SwiGLU
+    # float32, matmuls of width <= 24: default assert_close tolerances
+    torch.testing.assert_close(m(x), _oracle(m, x, kind))
+
+
+@pytest.mark.commit("1.3", "mlp")
+@pytest.mark.parametrize("kind", ["gelu", "swiglu"])
+def test_manual_mlp_calls_our_activations_not_torchs(impl, monkeypatch, kind):
+    mlp = impl("phase1_model.mlp")
+    m = _mlp(mlp, kind, manual=True)
+    x = torch.randn(2, 3, 8)
+    expected = _oracle(m, x, kind)
+    for name in ("gelu", "silu"):
+        monkeypatch.setattr(F, name, lambda *a, **k: pytest.fail("with manual=True call self.gelu / self.silu"))
     torch.testing.assert_close(m(x), expected)
 
 
-@pytest.mark.commit("1.3", "swiglu")
-def test_swiglu_mlp_applies_its_dropout_in_training_only(impl):
+@pytest.mark.commit("1.3", "mlp")
+@pytest.mark.parametrize("kind", ["gelu", "relu2", "swiglu"])
+def test_mlp_applies_its_dropout_to_the_output_in_training_only(impl, kind):
     mlp = impl("phase1_model.mlp")
-    torch.manual_seed(0)
-    m = mlp.SwiGLUMLP(8, 12, dropout=0.5)
+    m = _mlp(mlp, kind, bias=False, dropout=0.5)
     x = torch.randn(4, 16, 8)
-    expected = (F.silu(x @ m.c_fc.weight[:12].T) * (x @ m.c_fc.weight[12:].T)) @ m.c_proj.weight.T
+    expected = _oracle(m, x, kind)
     torch.testing.assert_close(m.eval()(x), expected)  # eval: dropout is the identity
     y = m.train()(x)
     dropped = y == 0
-    # inverted dropout on the output (as GELUMLP and nn.Dropout do): each entry zeroed with p = 0.5,
-    # the survivors scaled by 1 / (1 - p) = 2. 512 entries: the dropped share is 0.5 +- 0.07 (3 sigma).
+    # inverted dropout on the output (as nn.Dropout does): each entry zeroed with p = 0.5, the
+    # survivors scaled by 1 / (1 - p) = 2. 512 entries: the dropped share is 0.5 +- 0.07 (3 sigma).
     assert 0.35 < dropped.float().mean().item() < 0.65, "self.dropout must be applied to the MLP's output"
     torch.testing.assert_close(y[~dropped], 2 * expected[~dropped])
 
 
 @pytest.mark.commit("1.3")
-def test_gelu_and_relu2_mlps_compute_their_formulas():
-    from phase1_model.mlp import GELUMLP, ReLU2MLP
-    torch.manual_seed(0)
-    x = torch.randn(2, 3, 8)
-    g, r = GELUMLP(8, 32), ReLU2MLP(8, 32, bias=False)
-    torch.testing.assert_close(g(x), g.c_proj(F.gelu(g.c_fc(x), approximate="tanh")))
-    torch.testing.assert_close(r(x), (torch.relu(x @ r.c_fc.weight.T) ** 2) @ r.c_proj.weight.T)
-
-
-@pytest.mark.commit("1.3")
 def test_build_mlp_follows_the_config():
-    from phase1_model.mlp import GELUMLP, ReLU2MLP, SwiGLUMLP, build_mlp
-    assert type(build_mlp(GPTConfig.from_lineage("gpt2"))) is GELUMLP
-    assert type(build_mlp(GPTConfig.from_lineage("nanochat"))) is ReLU2MLP
+    import torch.nn as nn
+
+    from phase1_model.linear import Linear
+    from phase1_model.mlp import MLP, build_mlp
+    assert build_mlp(GPTConfig.from_lineage("gpt2")).kind == "gelu"
+    assert build_mlp(GPTConfig.from_lineage("nanochat")).kind == "relu2"
     m = build_mlp(GPTConfig.from_lineage("llama", n_embd=384))
-    assert type(m) is SwiGLUMLP and m.c_fc.out_features == 2 * 1024 and m.c_fc.bias is None
+    assert type(m) is MLP and m.kind == "swiglu" and m.c_fc.out_features == 2 * 1024 and m.c_fc.bias is None
+    assert type(m.c_fc) is nn.Linear and m.gelu is F.gelu and m.silu is F.silu  # the torch path: torch's kernels
+    manual = build_mlp(GPTConfig.from_lineage("llama", n_embd=384, primitives="manual"))
+    assert type(manual.c_fc) is Linear and manual.state_dict().keys() == m.state_dict().keys()
 
 
 @pytest.mark.commit("1.3")

@@ -20,7 +20,7 @@
   the model returned, the gradient of the log-probabilities and the gradient of
   the logits are alive together with every saved activation: 3 V per token,
   often the largest single term for a small model with a big vocabulary. Note the flash-style SDPA kernel saves
-  no (T, T) matrix; config.attention_impl="manual" would add n_head * T per token.
+  no (T, T) matrix; config.primitives="manual" would add n_head * T per token.
   Under autocast the 16-bit copies of weights and activations change this; the
   estimator models fp32 (the CPU default), where it is checked against reality.
 
