@@ -31,7 +31,7 @@ from phase1_model.generate import generate
 from phase1_model.linear import LINEAR_TYPES, Linear
 from phase1_model.norms import build_norm, unit_rms_norm
 from phase1_model.params import count_parameters
-from phase1_model.positions import rope_cache, sinusoidal_embedding
+from phase1_model.positions import sinusoidal_embedding
 
 
 class SoftCap(torch.autograd.Function):
@@ -88,13 +88,10 @@ class GPT(nn.Module):
         self.embed_norm = unit_rms_norm(config.n_embd, config.manual) if config.embed_norm else None
         if config.tie_embeddings:  # one (V, C) matrix both reads tokens in and scores them out
             self.transformer.wte.weight = self.lm_head.weight
-        # Fixed tables: buffers (move with .to(device)) but not saved in checkpoints (recomputed).
+        # A fixed table: a buffer (moves with .to(device)) but not saved in checkpoints (recomputed).
+        # (RoPE needs none: attention rotates q and k from the positions _embed hands it.)
         if config.positions == "sinusoidal":
             self.register_buffer("pos_table", sinusoidal_embedding(config.block_size, config.n_embd), persistent=False)
-        if config.positions == "rope":
-            cos, sin = rope_cache(config.block_size, config.head_dim, config.rope_theta)
-            self.register_buffer("rope_cos", cos, persistent=False)
-            self.register_buffer("rope_sin", sin, persistent=False)
         self.init_weights()
 
     def init_weights(self) -> None:
@@ -140,33 +137,34 @@ class GPT(nn.Module):
         # <<< exercise 1.5 init_weights
 
     def _embed(self, idx: torch.Tensor, pos0: int = 0):
-        """Token (+ absolute position) embedding of idx at positions pos0.., and RoPE's (cos, sin) or None."""
+        """Token (+ absolute position) embedding of idx at positions pos0..pos0+T-1, and those positions
+        (T,) for RoPE to rotate q and k with (None for learned and sinusoidal: added here instead)."""
         T = idx.size(1)
         if pos0 + T > self.config.block_size:
             raise ValueError(f"sequence of {pos0 + T} positions > block_size={self.config.block_size}: "
                              f"crop the input to idx[:, -{self.config.block_size}:] or raise block_size")
+        positions = torch.arange(pos0, pos0 + T, device=idx.device)
         x = self.transformer.wte(idx)
         if self.config.embed_norm:
             x = self.embed_norm(x)
         if self.config.positions == "learned":
-            x = x + self.transformer.wpe(torch.arange(pos0, pos0 + T, device=idx.device))
+            x = x + self.transformer.wpe(positions)
         elif self.config.positions == "sinusoidal":
             x = x + self.pos_table[pos0:pos0 + T].to(x.dtype)
-        rope = (self.rope_cos[pos0:pos0 + T], self.rope_sin[pos0:pos0 + T]) if self.config.positions == "rope" else None
-        return self.drop(x), rope
+        return self.drop(x), positions if self.config.positions == "rope" else None
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, ignore_index: int = -1,
                 kv_cache=None):
         """idx (B, T) token ids -> (logits (B, T, V) float32, loss or None): embed, run the blocks, then
-        the head (`head`, below). Embed idx at its positions (pos0 = kv_cache.pos with a cache, else 0),
-        run block i as block(x, rope, kv_cache, i) for i = 0..n_layer-1, and with a kv_cache call
+        the head (`head`, below). Embed idx at its positions with `self._embed(idx, pos0)` -> (x, positions)
+        (pos0 = kv_cache.pos with a cache, else 0), run block i as block(x, positions, kv_cache, i) for i = 0..n_layer-1, and with a kv_cache call
         kv_cache.advance(T) exactly once (T = idx.size(1)), after the last block: every layer stores its
         keys and values at the same positions pos0..pos0+T-1, and the next forward continues after them.
         Leave the last block's output (B, T, n_embd) in `x`: the line after the region hands it to the head."""
         # >>> exercise 1.5 gpt_forward
-        x, rope = self._embed(idx, kv_cache.pos if kv_cache is not None else 0)
+        x, positions = self._embed(idx, kv_cache.pos if kv_cache is not None else 0)
         for i, block in enumerate(self.transformer.h):
-            x = block(x, rope, kv_cache, i)
+            x = block(x, positions, kv_cache, i)
         if kv_cache is not None:
             kv_cache.advance(idx.size(1))
         # <<< exercise 1.5 gpt_forward
@@ -202,11 +200,11 @@ class GPT(nn.Module):
         squeeze = idx.dim() == 1
         idx = idx[None] if squeeze else idx
         layer = range(self.config.n_layer)[layer]  # negative indices work, out of range raises IndexError
-        x, rope = self._embed(idx)
+        x, positions = self._embed(idx)
         for block in self.transformer.h[:layer]:
-            x = block(x, rope)
+            x = block(x, positions)
         block = self.transformer.h[layer]
-        weights = block.attn.attention_weights(block.ln_1(x), rope)
+        weights = block.attn.attention_weights(block.ln_1(x), positions)
         return weights[0] if squeeze else weights
 
     def num_params(self, non_embedding: bool = False) -> int:
