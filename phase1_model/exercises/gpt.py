@@ -133,11 +133,12 @@ class GPT(nn.Module):
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, ignore_index: int = -1,
                 kv_cache=None):
         """idx (B, T) token ids -> (logits (B, T, V) float32, loss or None): embed, run the blocks, then
-        the head (`head`, below). Embed idx at its positions with `self._embed(idx, pos0)` -> (x, positions)
-        (pos0 = kv_cache.pos with a cache, else 0), run block i as block(x, positions, kv_cache, i) for i = 0..n_layer-1, and with a kv_cache call
-        kv_cache.advance(T) exactly once (T = idx.size(1)), after the last block: every layer stores its
-        keys and values at the same positions pos0..pos0+T-1, and the next forward continues after them.
-        Leave the last block's output (B, T, n_embd) in `x`: the line after the region hands it to the head."""
+        the head (`head`, below). Embed idx with `self._embed(idx, pos0)` -> (x, positions), pos0 =
+        kv_cache.pos with a cache, else 0; run block i as block(x, positions, kv_cache, i) for
+        i = 0..n_layer-1; with a kv_cache call kv_cache.advance(T) exactly once (T = idx.size(1)),
+        after the last block: every layer stores its keys and values at the same positions
+        pos0..pos0+T-1, and the next forward continues after them. Leave the last block's output
+        (B, T, n_embd) in `x`: the line after the region hands it to the head."""
         # >>> exercise 1.5 gpt_forward
         # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.5:gpt_forward
         raise NotImplementedError("exercise 1.5 gpt_forward")

@@ -57,9 +57,9 @@ def test_multi_head_attention_equals_torch_sdpa_per_head(impl, B, T_q, T_k, H, H
     expected = F.scaled_dot_product_attention(per_head(q, H), kh, vh, attn_mask=bottom_right_mask(T_q, T_k),
                                               enable_gqa=H_kv != H)
     torch.testing.assert_close(y, per_token(expected), **TOL,
-                               msg=lambda m: "y differs from torch's scaled_dot_product_attention run head by head "
-                                             "(head h = channels h*hd..(h+1)*hd-1; query i sees keys "
-                                             f"j <= i + T_k - T_q; GQA: query head h reads kv head h // (H // H_kv))\n{m}")
+                               msg=lambda m: "y differs from torch's scaled_dot_product_attention run head by "
+                                             "head (head h = channels h*hd..(h+1)*hd-1; query i sees keys j <= "
+                                             f"i + T_k - T_q; GQA: query head h reads kv head h // (H // H_kv))\n{m}")
 
 
 @pytest.mark.commit("1.2", "multi_head_attention")
@@ -74,7 +74,7 @@ def test_attention_weights_are_the_masked_softmax_of_scaled_scores(impl):
         qh, kh = q[0, :, h * hd:(h + 1) * hd].double(), k[0, :, h * hd:(h + 1) * hd].double()
         scores = (qh @ kh.T / math.sqrt(hd)).masked_fill(~bottom_right_mask(T_q, T_k), float("-inf"))
         torch.testing.assert_close(w[0, h].double(), torch.softmax(scores, -1), **TOL,
-                                   msg=lambda m: f"weights of head {h} are not softmax(q k^T / sqrt(head_dim)) "
+                                   msg=lambda m, h=h: f"weights of head {h} are not softmax(q k^T / sqrt(head_dim)) "
                                                  f"with the causal mask\n{m}")
 
 

@@ -209,7 +209,10 @@ def test_logits_equal_a_straight_line_computation_from_the_weights(impl, variant
     expected = straight_line_logits(model, idx)
     # float32 model vs float64 oracle: sums of <= 100 products of O(1) numbers keep ~1e-6 relative error;
     # 1e-4 leaves margin and is still far below any modelling mistake (those move logits by O(0.1)).
-    torch.testing.assert_close(logits.double(), expected, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(logits.double(), expected, atol=1e-4, rtol=1e-4,
+                               msg=lambda m: f"[{variant}] logits differ from the forward written out from the "
+                                             "weights (embedding and positions, every block with the config's "
+                                             f"rope_theta / qk_norm / GQA, final norm, head, soft-cap)\n{m}")
     torch.testing.assert_close(loss.double(), F.cross_entropy(expected.view(-1, 97), idx.view(-1)),
                                atol=1e-4, rtol=1e-4)
     assert model(idx)[1] is None, "without targets the loss must be None"

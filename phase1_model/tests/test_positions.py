@@ -137,7 +137,10 @@ def test_attention_with_rope_is_invariant_to_shifting_every_position(impl, monke
     torch.manual_seed(0)
     attn = attention.CausalSelfAttention(GPTConfig.from_lineage("llama", n_embd=32, n_head=4))
     x = torch.randn(2, 6, 32)
-    torch.testing.assert_close(attn(x, torch.arange(6)), attn(x, torch.arange(10, 16)), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(attn(x, torch.arange(6)), attn(x, torch.arange(10, 16)), atol=1e-5, rtol=1e-5,
+                               msg=lambda m: "the same tokens at positions 10..15 instead of 0..5 must give the same "
+                                             "attention output: RoPE rotates q and k only (q.k then depends on "
+                                             f"the offset); values carry content, not position\n{m}")
     assert not torch.allclose(attn(x, torch.arange(6)), attn(x, torch.tensor([0, 1, 2, 3, 4, 9])), atol=1e-3), \
         "moving one token's position must change the outputs: are q and k rotated at all?"
 
