@@ -95,46 +95,64 @@ class GPT(nn.Module):
         self.init_weights()
 
     def init_weights(self) -> None:
-        """Initialise every parameter (in place) following config.init:
+        """Initialise every parameter (in place) following config.init (ADR 009):
 
         "gpt2" (GPT-2, nanoGPT; also our llama lineage): every Linear and Embedding weight ~ N(0, 0.02),
-            biases 0, norm weights 1, and the two residual projections (attn.c_proj, mlp.c_proj) ~
-            N(0, 0.02 / sqrt(2 * n_layer)): each block adds two terms to the residual stream, so this
-            keeps its variance roughly independent of depth (Radford et al. 2019, section 2.3).
+            biases 0, norm weights 1, then `scale_residual_projections`.
         "nanochat": Linear weights ~ N(0, std) with std = min(1, sqrt(fan_out/fan_in)) / sqrt(fan_in),
-            embeddings ~ N(0, 1), and lm_head, attn.c_proj, mlp.c_proj all ZERO: every block starts as
-            the identity and the model predicts the uniform distribution, loss exactly ln(vocab_size).
+            embeddings ~ N(0, 1), biases 0, norm weights 1, then `zero_residual_branches`.
         Tied embeddings: the shared matrix follows the embedding rule (it cannot be zero: it is the input).
         """
-        # >>> exercise 1.5 init_weights
         cfg = self.config
+        nanochat = cfg.init == "nanochat"
+        embedding_std = 1.0 if nanochat else 0.02
         for module in self.modules():
             if isinstance(module, LINEAR_TYPES):
-                if cfg.init == "nanochat":
-                    fan_out, fan_in = module.weight.shape
-                    std = min(1.0, math.sqrt(fan_out / fan_in)) / math.sqrt(fan_in)
-                else:
-                    std = 0.02
+                fan_out, fan_in = module.weight.shape
+                std = min(1.0, math.sqrt(fan_out / fan_in)) / math.sqrt(fan_in) if nanochat else 0.02
                 nn.init.normal_(module.weight, mean=0.0, std=std)
                 if module.bias is not None:
                     nn.init.zeros_(module.bias)
             elif isinstance(module, EMBEDDING_TYPES):
-                nn.init.normal_(module.weight, mean=0.0, std=1.0 if cfg.init == "nanochat" else 0.02)
+                nn.init.normal_(module.weight, mean=0.0, std=embedding_std)
             elif getattr(module, "weight", None) is not None and module.weight.dim() == 1:  # norms
                 nn.init.ones_(module.weight)
                 if getattr(module, "bias", None) is not None:
                     nn.init.zeros_(module.bias)
         if cfg.tie_embeddings:  # the loop visited the shared matrix twice; the embedding rule wins
-            nn.init.normal_(self.lm_head.weight, mean=0.0, std=1.0 if cfg.init == "nanochat" else 0.02)
+            nn.init.normal_(self.lm_head.weight, mean=0.0, std=embedding_std)
+        # What the two schemes are about: how the residual branches start.
+        if nanochat:
+            self.zero_residual_branches()
+        else:
+            self.scale_residual_projections()
+
+    def scale_residual_projections(self) -> None:
+        """GPT-2's depth scaling (Radford et al. 2019, section 2.3; ADR 009). Each block adds two terms to
+        the residual stream, through attn.c_proj and mlp.c_proj; with n_layer blocks the stream sums
+        2 * n_layer of them, and independent terms add their variances. Redraw the weight of both
+        projections of every block from N(0, 0.02 / sqrt(2 * n_layer)), so the stream's variance at the
+        top stays roughly independent of depth. Biases and every other weight are already set."""
+        # >>> exercise 1.5 scale_residual_projections
+        std = 0.02 / math.sqrt(2 * self.config.n_layer)
         for block in self.transformer.h:
             for proj in (block.attn.c_proj, block.mlp.c_proj):
-                if cfg.init == "nanochat":
-                    nn.init.zeros_(proj.weight)
-                else:
-                    nn.init.normal_(proj.weight, mean=0.0, std=0.02 / math.sqrt(2 * cfg.n_layer))
-        if cfg.init == "nanochat" and not cfg.tie_embeddings:
+                nn.init.normal_(proj.weight, mean=0.0, std=std)
+        # <<< exercise 1.5 scale_residual_projections
+
+    def zero_residual_branches(self) -> None:
+        """nanochat's start (ADR 009): set to ZERO the weight of both projections that write into the
+        residual stream in every block (attn.c_proj, mlp.c_proj), so every block starts as the identity,
+        and the weight of lm_head, so the model predicts the uniform distribution (loss exactly
+        ln(vocab_size)) -- unless the head is tied to the embedding (config.tie_embeddings): the shared
+        matrix is also the input, and must keep its N(0, 1) draw. Everything else is already set."""
+        # >>> exercise 1.5 zero_residual_branches
+        for block in self.transformer.h:
+            nn.init.zeros_(block.attn.c_proj.weight)
+            nn.init.zeros_(block.mlp.c_proj.weight)
+        if not self.config.tie_embeddings:
             nn.init.zeros_(self.lm_head.weight)
-        # <<< exercise 1.5 init_weights
+        # <<< exercise 1.5 zero_residual_branches
 
     def _embed(self, idx: torch.Tensor, pos0: int = 0):
         """Token (+ absolute position) embedding of idx at positions pos0..pos0+T-1, and those positions
