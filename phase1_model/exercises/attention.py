@@ -49,7 +49,8 @@ def multi_head_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     that is j <= i + (T_k - T_q) (its own position and before), and -inf elsewhere.
     Returns (y, weights): y (B, T_q, n_head * hd), head h's output in head h's channels, and
     weights (B, n_head, T_q, T_k), each row a probability distribution, exactly 0 where masked.
-    Use `softmax` (phase1_model.softmax), not torch's: primitives="manual" runs only our code."""
+    Differentiable (the model trains through it). Use `softmax` (phase1_model.softmax), not torch's
+    softmax or fused attention: primitives="manual" runs only our code."""
     # >>> exercise 1.2 multi_head_attention
     # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.2:multi_head_attention
     raise NotImplementedError("exercise 1.2 multi_head_attention")

@@ -6,9 +6,9 @@ Radford et al. (2018, GPT-1; 2019, GPT-2) stacked the Transformer's decoder
 blocks and trained them to predict the next token. Everything here is assembled
 from the previous commits; what is new is the whole:
 
-    x = wte(idx) (+ position embedding)              (B, T, n_embd)
-    x = block_i(x)  for i in range(n_layer)         phase1_model.block
-    logits = lm_head(norm_f(x))                      (B, T, vocab_size)
+    x = wte(idx) (+ position embedding)              (B, T, n_embd)         _embed
+    x = block_i(x)  for i in range(n_layer)         phase1_model.block     forward
+    logits = lm_head(norm_f(x))                      (B, T, vocab_size)     head
     loss = cross_entropy(logits, targets)            next-token targets = idx shifted by one
 
 One GPTConfig selects the lineage (gpt2 / llama / nanochat, see config.py),
