@@ -5,7 +5,7 @@ its own hyper-parameters. We sort a model's parameters into four kinds,
 
     matrix     2-D weights inside the blocks (attention, MLP)       decay
     head       the untied output projection lm_head (V, C)           decay
-    embedding  nn.Embedding tables (wte, wpe; a tied wte/lm_head)    no decay
+    embedding  lookup tables (wte, wpe; a tied wte/lm_head)        no decay
     vector     everything with ndim < 2: norm gains, biases, scalars  no decay
 
 The rule (ADR 013): weight decay pulls weights towards zero to keep their
@@ -18,6 +18,12 @@ being rare). nanoGPT decays embeddings too; we follow nanochat and the common
 practice of leaving them alone. Muon (muon.py) reuses the same four kinds:
 Muon for `matrix`, AdamW for the rest.
 
+A parameter's kind comes from its role, never from a class name: the
+embedding tables are the modules of phase 1's EMBEDDING_TYPES (torch's
+nn.Embedding, or TokenEmbedding on the manual path), the head is `lm_head`
+when it is one of LINEAR_TYPES, and the rest splits by shape. A layer that
+merely has "Embedding" in its name (a patch embedding is a Linear) is a matrix.
+
 Per-group learning rates: each group carries "lr_scale"; the group's lr is
 base_lr * lr_scale, and an LR schedule should set `group["lr"] = lr_t *
 group["lr_scale"]` so the ratio survives warmup and decay.
@@ -27,24 +33,30 @@ from __future__ import annotations
 
 import torch.nn as nn
 
+from phase1_model.embedding import EMBEDDING_TYPES
+from phase1_model.linear import LINEAR_TYPES
+
 KINDS = ("matrix", "head", "embedding", "vector")
 DECAYED_KINDS = ("matrix", "head")
 
 
 def is_embedding(module: nn.Module) -> bool:
-    """nn.Embedding, or a from-scratch table such as phase1_model.embedding.TokenEmbedding."""
-    return isinstance(module, nn.Embedding) or type(module).__name__.endswith("Embedding")
+    """A lookup table: nn.Embedding or phase 1's TokenEmbedding (EMBEDDING_TYPES), whatever it is called."""
+    return isinstance(module, EMBEDDING_TYPES)
 
 
 def classify_parameters(model: nn.Module) -> dict[str, list[tuple[str, nn.Parameter]]]:
     """{'matrix'|'head'|'embedding'|'vector': [(name, param), ...]} over the trainable parameters.
 
-    A shared (tied) tensor is listed once, as an embedding. The head is `model.lm_head`
-    when the model has one (nanoGPT's, nanochat's and our GPT's name for it)."""
+    embedding: the parameters of every module for which is_embedding(module) is True (by type, not by
+    name: a class called PatchEmbedding that holds a Linear is not a table). A shared (tied) tensor is
+    listed once, as an embedding. head: the weight of `model.lm_head` when the model has one and it is
+    a Linear layer (LINEAR_TYPES: nn.Linear or phase 1's Linear). The others: matrix when ndim >= 2,
+    vector otherwise. Parameters with requires_grad=False are left out."""
     # >>> exercise 3.1 classify_parameters
     embedding_ids = {id(p) for m in model.modules() if is_embedding(m) for p in m.parameters(recurse=False)}
     head = getattr(model, "lm_head", None)
-    head_ids = {id(head.weight)} if isinstance(head, nn.Linear) else set()
+    head_ids = {id(head.weight)} if isinstance(head, LINEAR_TYPES) else set()
     kinds: dict[str, list] = {kind: [] for kind in KINDS}
     for name, p in model.named_parameters():  # remove_duplicate=True: a tied matrix appears once
         if not p.requires_grad:

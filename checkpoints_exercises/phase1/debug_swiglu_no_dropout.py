@@ -4,14 +4,16 @@ fast either way. Find the bug; which test catches it?"""
 
 TARGET = "phase1_model.mlp"
 COMMIT = "1.3"
-EXERCISE = "swiglu"
-
-import torch.nn.functional as F  # noqa: E402
+EXERCISE = "mlp"
 
 
 def forward(self, x):
-    gate, up = self.c_fc(x).chunk(2, dim=-1)
-    return self.c_proj(F.silu(gate) * up)
+    h = self.c_fc(x)
+    if self.kind == "swiglu":
+        gate, up = h.chunk(2, dim=-1)
+        return self.c_proj(self.silu(gate) * up)
+    h = self.gelu(h, approximate="tanh") if self.kind == "gelu" else ReLUSquared.apply(h)  # noqa: F821
+    return self.dropout(self.c_proj(h))
 
 
-SwiGLUMLP.forward = forward  # noqa: F821 (SwiGLUMLP is the copy's class)
+MLP.forward = forward  # noqa: F821 (MLP is the copy's class)

@@ -34,6 +34,45 @@ def test_untied_lm_head_is_the_head_and_frozen_parameters_are_left_out(impl):
     assert "transformer.ln_f.weight" not in names(kinds, "vector")
 
 
+@pytest.mark.commit("3.1", "classify_parameters")
+def test_the_manual_path_gpt_is_classified_like_the_torch_path_gpt(impl):
+    # primitives="manual" builds TokenEmbedding and our Linear: same roles, same names, same kinds
+    pg = impl("phase3_optim.param_groups")
+    for lineage in ("gpt2", "llama"):
+        fast = pg.classify_parameters(tiny_gpt(lineage))
+        manual = pg.classify_parameters(tiny_gpt(lineage, primitives="manual"))
+        assert {k: names(manual, k) for k in manual} == {k: names(fast, k) for k in fast}, lineage
+        assert names(manual, "embedding")[-1] == "transformer.wte.weight"
+
+
+@pytest.mark.commit("3.1", "classify_parameters")
+def test_a_projection_called_embedding_is_a_matrix(impl):
+    # ViT's "patch embedding" is a projection (x @ W^T + b over flattened patches): it scales activations
+    # like any matrix and is decayed. Only lookup tables (nn.Embedding, TokenEmbedding) are embeddings,
+    # whatever a class is called.
+    import torch.nn as nn
+
+    from phase1_model.embedding import TokenEmbedding
+    pg = impl("phase3_optim.param_groups")
+
+    class PatchEmbedding(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight, self.bias = nn.Parameter(torch.randn(8, 12)), nn.Parameter(torch.zeros(8))
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.patches, self.tokens = PatchEmbedding(), TokenEmbedding(10, 8)
+            self.lm_head = nn.Linear(8, 10, bias=False)
+
+    kinds = pg.classify_parameters(Model())
+    assert names(kinds, "matrix") == ["patches.weight"], \
+        "PatchEmbedding is a projection, not a lookup table: decide by type (EMBEDDING_TYPES), not by name"
+    assert names(kinds, "embedding") == ["tokens.weight"], "a TokenEmbedding is a table"
+    assert names(kinds, "head") == ["lm_head.weight"] and names(kinds, "vector") == ["patches.bias"]
+
+
 @pytest.mark.commit("3.1")
 def test_param_groups_decay_only_matrices_and_head_and_scale_lr_per_kind():
     from phase3_optim.param_groups import param_groups
