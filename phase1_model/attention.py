@@ -87,24 +87,24 @@ class CausalSelfAttention(nn.Module):
         self.head_norm = unit_rms_norm(self.head_dim, config.manual) if config.qk_norm else None
         self.resid_dropout = nn.Dropout(config.dropout) if config.dropout > 0 else nn.Identity()
 
-    def qkv(self, x: torch.Tensor, positions=None, kv_cache=None, layer_idx: int = 0):
+    def qkv(self, x: torch.Tensor, rope=None, kv_cache=None, layer_idx: int = 0):
         """Project x (B, T, C) to per-head q (B, H, T, hd), k and v (B, H_kv, T_k, hd): QK-norm, RoPE at
-        `positions` (T,) (None: no rotation), then the KV cache (all keys and values so far)."""
+        the positions `rope` (T,) (None: no rotation), then the KV cache (all keys and values so far)."""
         q, k, v = self.c_attn(x).split(self.sizes, dim=-1)
         # QK-norm, RoPE and the cache work per head: (B, T, heads * hd) -> (B, heads, T, hd)
         q, k, v = (t.unflatten(-1, (-1, self.head_dim)).transpose(1, 2) for t in (q, k, v))
         if self.qk_norm:  # parameter-free RMSNorm per head: bounds the attention logits
             q, k = self.head_norm(q), self.head_norm(k)
-        if positions is not None:  # RoPE rotates queries and keys only: values carry content, not position
-            q = Rotate.apply(q, positions, self.rope_theta)  # positions.rope with a one-op backward
-            k = Rotate.apply(k, positions, self.rope_theta)
+        if rope is not None:  # RoPE rotates queries and keys only: values carry content, not position
+            q = Rotate.apply(q, rope, self.rope_theta)  # positions.rope with a one-op backward
+            k = Rotate.apply(k, rope, self.rope_theta)
         if kv_cache is not None:  # store this step's keys/values, get back all of them so far
             k, v = kv_cache.update(layer_idx, k, v)
         return q, k, v
 
-    def forward(self, x: torch.Tensor, positions=None, kv_cache=None, layer_idx: int = 0) -> torch.Tensor:
-        """x (B, T, C) -> (B, T, C). positions: RoPE positions (T,) of these tokens, or None."""
-        q, k, v = self.qkv(x, positions, kv_cache, layer_idx)
+    def forward(self, x: torch.Tensor, rope=None, kv_cache=None, layer_idx: int = 0) -> torch.Tensor:
+        """x (B, T, C) -> (B, T, C). rope: the positions (T,) of these tokens for RoPE, or None."""
+        q, k, v = self.qkv(x, rope, kv_cache, layer_idx)
         T_q, T_k = q.size(2), k.size(2)
         if self.impl == "torch":
             # Training (T_q == T_k): the kernel's own causal mask. Decoding one token: it may see every
@@ -119,8 +119,8 @@ class CausalSelfAttention(nn.Module):
         return self.resid_dropout(self.c_proj(y))
 
     @torch.no_grad()
-    def attention_weights(self, x: torch.Tensor, positions=None) -> torch.Tensor:
+    def attention_weights(self, x: torch.Tensor, rope=None) -> torch.Tensor:
         """The (B, n_head, T, T) softmax weights for input x (no cache): what the visualiser draws."""
-        q, k, v = self.qkv(x, positions)
+        q, k, v = self.qkv(x, rope)
         _, weights = multi_head_attention(*(t.transpose(1, 2).flatten(2) for t in (q, k, v)), self.n_head)
         return weights

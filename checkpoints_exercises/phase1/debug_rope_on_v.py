@@ -12,13 +12,13 @@ from phase1_model.positions import Rotate  # noqa: E402
 
 
 class CausalSelfAttention(_Reference):
-    def qkv(self, x, positions=None, kv_cache=None, layer_idx=0):
+    def qkv(self, x, rope=None, kv_cache=None, layer_idx=0):
         q, k, v = self.c_attn(x).split(self.sizes, dim=-1)
         q, k, v = (t.unflatten(-1, (-1, self.head_dim)).transpose(1, 2) for t in (q, k, v))
         if self.qk_norm:
             q, k = self.head_norm(q), self.head_norm(k)
-        if positions is not None:
-            q, k, v = (Rotate.apply(t, positions, self.rope_theta) for t in (q, k, v))
+        if rope is not None:
+            q, k, v = (Rotate.apply(t, rope, self.rope_theta) for t in (q, k, v))
         if kv_cache is not None:
             k, v = kv_cache.update(layer_idx, k, v)
         return q, k, v
