@@ -3,6 +3,7 @@ PYTHON ?= python3
 IMPL   ?= learner
 TORCH  ?=
 EX     ?=
+LEVEL  ?=
 # optional knobs some targets read (see make help): CONFIG STEPS NPROC DRY PICK LIST JOBS ONLY
 CONFIG ?=
 STEPS  ?=
@@ -41,8 +42,8 @@ checkpoint%: ## run a phase checkpoint (make checkpoint0), your code unless IMPL
 progress: ## the whole course at a glance (your code)
 	@$(PYTHON) -m tools.progress all --impl $(IMPL)
 
-hint: ## print hints: make hint EX=0.2 (or EX=0.2:merge)
-	@$(PYTHON) -m tools.hint $(or $(EX),$(error give EX=, e.g. make hint EX=0.2))
+hint: ## a hint, one level at a time: make hint EX=0.2 (or EX=0.2:merge; LEVEL=2 for the next)
+	@$(PYTHON) -m tools.hint $(or $(EX),$(error give EX=, e.g. make hint EX=0.2)) $(if $(LEVEL),--level $(LEVEL))
 
 reset: ## restore stubs: make reset EX=0.2 (your file is backed up in .mnc-backups/, never overwritten)
 	@$(PYTHON) -m tools.reset $(or $(EX),$(error give EX=, e.g. make reset EX=0.2))

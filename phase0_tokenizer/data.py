@@ -280,19 +280,6 @@ def get_batch(data, batch_size: int, block_size: int, device: str | torch.device
     return _to(x.contiguous(), dev), _to(y.contiguous(), dev)
 
 
-def rank_windows(step: int, batch_size: int, rank: int, world_size: int) -> range:
-    """Positions (in this epoch's window order) that `rank` reads at `step`.
-
-    Step k consumes the next batch_size * world_size windows; each rank takes its own contiguous
-    batch_size of them, rank 0 first, so ranks never see the same window and together see every one.
-    Returns a range (or list) of ints in increasing order.
-    """
-    # >>> exercise 0.4 rank_windows
-    first = (step * world_size + rank) * batch_size
-    return range(first, first + batch_size)
-    # <<< exercise 0.4 rank_windows
-
-
 class SequentialLoader:
     """Every non-overlapping window of `data` once per epoch, sharded by rank; an endless iterator of (x, y).
 
@@ -326,12 +313,31 @@ class SequentialLoader:
         return self
 
     def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
-        windows = self.order(self.epoch)[rank_windows(self.step, self.batch_size, self.rank, self.world_size)]
-        rows = _rows(self.data, (int(w) * self.block_size for w in windows), self.block_size + 1)
+        """This rank's next batch: x, y int64 tensors of shape (batch_size, block_size) on self.device.
+
+        With B = batch_size, T = block_size, W = world_size:
+        - which windows: step k of an epoch consumes positions k*B*W .. (k+1)*B*W - 1 of that epoch's
+          window order, self.order(self.epoch); rank r takes its own contiguous B of them, rank 0
+          first: positions (k*W + r)*B .. (k*W + r)*B + B - 1. So ranks never share a window at a
+          step, and over an epoch the ranks together read every position < steps_per_epoch*B*W once.
+        - which tokens: window w is tokens [w*T, w*T + T + 1) of self.data (`_rows` reads them);
+          row b of x is the first T of them, row b of y the last T (y is x shifted left by one).
+        - then advance: self.step += 1; when it reaches self.steps_per_epoch, the next epoch begins
+          (self.epoch += 1, self.step = 0), so state_dict() always says where the NEXT batch comes from.
+        The tensors go to the device through `_to` (contiguous).
+        """
+        # >>> exercise 0.4 next_batch
+        B, T = self.batch_size, self.block_size
+        first = (self.step * self.world_size + self.rank) * B  # steps before this one, then ranks before this one
+        windows = self.order(self.epoch)[first:first + B]
+        starts = [int(w) * T for w in windows]  # window w starts at token w*T: the windows do not overlap
+        rows = _rows(self.data, starts, T + 1)  # T+1 tokens each: T inputs plus the last target
+        x, y = rows[:, :-1], rows[:, 1:]
         self.step += 1
-        if self.step == self.steps_per_epoch:
+        if self.step == self.steps_per_epoch:  # the epoch is used up: start the next one
             self.epoch, self.step = self.epoch + 1, 0
-        return _to(rows[:, :-1].contiguous(), self.device), _to(rows[:, 1:].contiguous(), self.device)
+        return _to(x.contiguous(), self.device), _to(y.contiguous(), self.device)
+        # <<< exercise 0.4 next_batch
 
     def state_dict(self) -> dict:
         """Where the *next* batch comes from, in global windows, so a resume may change world_size."""

@@ -4,7 +4,7 @@ Commit 0.2 *learned* merges; this module *uses* them, the way GPT-2 does
 (Radford et al. 2019, section 2.2, "Input Representation"):
 
 1. cut the text at special tokens ("<|bos|>"); these are honoured only when the
-   caller allows them, so untrusted text cannot smuggle one in  -> split_special
+   caller allows them, so untrusted text cannot smuggle one in  -> Tokenizer._encode
 2. cut each ordinary piece into chunks with the split regex (ADR 003), so no
    merge ever crosses a word / number / punctuation / space boundary
 3. encode each chunk: start from its UTF-8 bytes and apply the merge learned
@@ -35,7 +35,7 @@ from phase0_tokenizer.bpe import build_vocab, merge
 from phase0_tokenizer.bpe_fast import train_bpe_fast
 from phase0_tokenizer.pretokenize import GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN
 
-__all__ = ["Tokenizer", "TokenizerFileError", "encode_chunk", "decode_ids", "split_special", "resolve_special",
+__all__ = ["Tokenizer", "TokenizerFileError", "encode_chunk", "decode_ids", "resolve_special",
            "GPT2_SPLIT_PATTERN", "GPT4_SPLIT_PATTERN", "BOS", "FORMAT_VERSION"]
 
 BOS = "<|bos|>"
@@ -78,28 +78,7 @@ def decode_ids(ids: Iterable[int], id_to_bytes: dict[int, bytes]) -> str:
 
     An id missing from `id_to_bytes` raises KeyError (Tokenizer.decode turns it into a message).
     """
-    # >>> exercise 0.3 decode_ids
     return b"".join([id_to_bytes[i] for i in ids]).decode("utf-8", errors="replace")
-    # <<< exercise 0.3 decode_ids
-
-
-def split_special(text: str, special: Iterable[str]) -> list[str]:
-    """Cut `text` at every occurrence of a `special` string, KEEPING the specials as their own pieces.
-
-    >>> split_special("a<|bos|>b", ["<|bos|>"])
-    ['a', '<|bos|>', 'b']
-
-    Only the strings in `special` are cut, and they are matched literally (no regex meaning).
-    Leftmost occurrence first; where two specials start at the same place the longest wins
-    ("<|endoftext|>" over "<|end"). Empty pieces are left out; no specials: [text] ([] for "").
-    """
-    # >>> exercise 0.3 split_special
-    special = sorted(set(special), key=len, reverse=True)
-    if not special:
-        return [text] if text else []
-    pattern = "(" + "|".join(regex.escape(s) for s in special) + ")"
-    return [piece for piece in regex.split(pattern, text) if piece]
-    # <<< exercise 0.3 split_special
 
 
 def resolve_special(special_tokens: Iterable[str], allowed_special="none_raise",
@@ -214,12 +193,9 @@ class Tokenizer:
         """Ids of `text` as plain text: special-token strings in it are just characters."""
         _check_text(text, "encode_ordinary")
         try:
-            return self._encode_ordinary(text)
+            return self._encode(text, "none", ())
         except UnicodeEncodeError:
             raise _surrogate_error(text) from None
-
-    def _encode_ordinary(self, text: str) -> list[int]:
-        return list(chain.from_iterable(map(self._cache.__getitem__, self._split.findall(text))))
 
     def encode(self, text: str, allowed_special="none_raise", disallowed_special="all") -> list[int]:
         """Ids of `text`. Special-token strings in it follow tiktoken's rules:
@@ -239,21 +215,40 @@ class Tokenizer:
             raise _surrogate_error(text) from None
 
     def _encode(self, text: str, allowed_special, disallowed_special) -> list[int]:
+        """The whole encode path: special tokens, then regex chunks, then BPE by merge rank.
+
+        `allowed_special` and `disallowed_special` mean what Tokenizer.encode says; resolve_special
+        turns them into two sets of special-token names, (allowed, disallowed).
+        1. If any disallowed name occurs anywhere in `text`, raise _special_in_text_error(name)
+           (a ValueError that says how to encode untrusted text); nothing is encoded.
+        2. Cut `text` at every occurrence of an ALLOWED special string, matched literally (no
+           regex meaning), leftmost first; where two allowed specials start at the same place,
+           the longer wins ("<|endoftext|>" over "<|end"). Specials that are not allowed are
+           ordinary text. Each allowed special becomes its single id, self.special_tokens[name].
+        3. Every ordinary piece between them is cut into chunks by the split regex
+           (self._split.findall, ADR 003); a chunk never spans two pieces.
+        4. Each chunk becomes the ids of encode_chunk on its byte tokens: self._cache[chunk] gives
+           them (a tuple), running encode_chunk once per distinct chunk.
+        Returns the ids in text order as a list of ints ([] for ""). encode_ordinary(text) is
+        _encode(text, "none", ()): nothing allowed, nothing refused, every special string is text.
+        """
+        # >>> exercise 0.3 encode
         allowed, disallowed = resolve_special(self.special_tokens, allowed_special, disallowed_special)
         for name in disallowed:
             if name in text:
-                raise ValueError(f"text contains the special token {name!r}, which is not allowed. If the text is "
-                                 f"untrusted, encode it as plain text: encode_ordinary(text) or "
-                                 f"encode(text, disallowed_special=()); to emit its id: allowed_special={{{name!r}}}")
-        if not allowed:
-            return self._encode_ordinary(text)
+                raise _special_in_text_error(name)
+        pieces = [text]
+        if allowed:  # one alternation, longest first: at a shared start the longer special wins
+            pattern = "(" + "|".join(regex.escape(s) for s in sorted(allowed, key=len, reverse=True)) + ")"
+            pieces = regex.split(pattern, text)  # the capture group keeps the specials as pieces
         ids = []
-        for piece in split_special(text, allowed):
+        for piece in pieces:
             if piece in allowed:
                 ids.append(self.special_tokens[piece])
-            else:
-                ids.extend(self._encode_ordinary(piece))
+            else:  # ordinary text: regex chunks, each BPE-encoded once (the cache runs encode_chunk)
+                ids.extend(chain.from_iterable(map(self._cache.__getitem__, self._split.findall(piece))))
         return ids
+        # <<< exercise 0.3 encode
 
     def encode_iterable(self, lines: Iterable[str], allowed_special="none_raise", disallowed_special="all",
                         flush_chars: int = 1 << 16, max_buffer_chars: int = MAX_BUFFER_CHARS) -> Iterator[int]:
@@ -365,6 +360,13 @@ def _check_text(text, where: str) -> None:
     if not isinstance(text, str):
         fix = " (decode it first: data.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
         raise TypeError(f"{where} takes a str, got {type(text).__name__}{fix}")
+
+
+def _special_in_text_error(name: str) -> ValueError:
+    """The error for a special-token string found in text that may not contain it."""
+    return ValueError(f"text contains the special token {name!r}, which is not allowed. If the text is "
+                      f"untrusted, encode it as plain text: encode_ordinary(text) or "
+                      f"encode(text, disallowed_special=()); to emit its id: allowed_special={{{name!r}}}")
 
 
 def _surrogate_error(text: str, offset: int = 0) -> ValueError:

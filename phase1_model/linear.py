@@ -65,8 +65,8 @@ class Linear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (..., in_features) -> (..., out_features): x @ weight^T (+ bias), any number of leading
-        dimensions, differentiable in x, weight and bias. Equal to torch.nn.functional.linear, but
-        written with the matmul operator (this path must not call F.linear or nn.Linear).
+        dimensions, differentiable in x, weight and bias. Equal to torch.nn.functional.linear, computed
+        without calling it or nn.Linear (the manual path must run the course's own code; tests make both raise).
         A last dimension other than in_features raises ValueError naming both sizes."""
         # >>> exercise 1.1 linear_forward
         if x.size(-1) != self.in_features:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 
 def layer_norm(x: torch.Tensor, weight: torch.Tensor | None = None, bias: torch.Tensor | None = None,
@@ -93,7 +94,13 @@ def build_norm(config) -> nn.Module:
     return RMSNorm(C, affine=affine, eps=eps) if config.manual else nn.RMSNorm(C, eps=eps, elementwise_affine=affine)
 
 
-def unit_rms_norm(ndim: int, manual: bool) -> nn.Module:
-    """Parameter-free RMSNorm with eps=None (the dtype's machine epsilon, F.rms_norm's default): nanochat's
-    QK-norm (per head) and its norm after the embedding."""
-    return RMSNorm(ndim, affine=False, eps=None) if manual else nn.RMSNorm(ndim, eps=None, elementwise_affine=False)
+def unit_rms_norm(ndim: int, manual: bool):
+    """Parameter-free RMSNorm over the last dimension (of size ndim) with eps = the input dtype's machine
+    epsilon (F.rms_norm's default): nanochat's QK-norm (per head) and its norm after the embedding.
+    A callable x -> normalised x: our RMSNorm module (manual), or the torch path's direct call to the
+    fused kernel, a plain function, so that path costs no module call more than it did before."""
+    return RMSNorm(ndim, affine=False, eps=None) if manual else _fused_unit_rms_norm
+
+
+def _fused_unit_rms_norm(x: torch.Tensor) -> torch.Tensor:
+    return F.rms_norm(x, (x.size(-1),))

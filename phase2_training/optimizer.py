@@ -6,7 +6,8 @@ needs, and on embedding rows it shrinks rare tokens, which get few gradient
 updates to push back. So, as nanoGPT and nanochat do, two groups:
 
     decay:     every parameter with >= 2 dims that is not an embedding table
-    no decay:  1-D parameters (norm weights, biases) and nn.Embedding weights
+    no decay:  1-D parameters (norm weights, biases) and embedding tables
+               (phase 1's EMBEDDING_TYPES: nn.Embedding, or TokenEmbedding on the manual path)
 
 The trainer never builds an optimizer: the entry (phase2_training.train) calls
 make_adamw and hands the object over. Phase 3's entry hands over its own
@@ -19,10 +20,12 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from phase1_model.embedding import EMBEDDING_TYPES
+
 
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     """Two groups: matrices (decayed) and 1-D params + embedding tables (not decayed); each param once."""
-    embeddings = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
+    embeddings = {id(m.weight) for m in model.modules() if isinstance(m, EMBEDDING_TYPES)}
     decay, no_decay = [], []
     for _, p in model.named_parameters():  # tied weights appear once
         if not p.requires_grad:

@@ -13,13 +13,13 @@ single process runs "single" whatever was asked (there is nothing to synchronise
 "auto" names what the planner picked.
 
 The order of wrappers matters. torch.compile goes inside DDP (as nanoGPT does), so DDP's
-hooks still see every parameter. Under FSDP each transformer block is compiled BEFORE it
-is sharded (as torchtitan does): fully_shard's hooks then wrap compiled blocks, and no
-graph breaks on FSDP's own hooks, so every block runs compiled. The embedding, final norm,
-head and loss stay eager: compiling the sharded root as well was tried (torch 2.13, CPU,
-gloo) and Dynamo gives up on the root frame at FSDP2's hooks (they are marked
-torch._dynamo.disable), so it bought nothing. What stays eager is mostly the head's matmul,
-which compiling would not speed up, and the elementwise soft-cap and loss on the logits.
+hooks still see every parameter. Under FSDP the model is compiled in its three parts BEFORE
+it is sharded (`compile_parts`, after torchtitan's per-block compile): the stem (`_embed`),
+each transformer block, and the head (`GPT.head`: final norm, lm_head, soft-cap, loss).
+fully_shard's hooks then sit outside compiled code, so no graph breaks on them. Compiling
+the sharded root as one graph does not work: Dynamo gives up on the root frame at FSDP2's
+hooks (they are marked torch._dynamo.disable; measured on torch 2.13, CPU, gloo), which is
+why GPT.forward calls the head as a method of its own.
 """
 
 from __future__ import annotations
@@ -60,8 +60,12 @@ def choose_strategy(requested: str, model: nn.Module, ctx: DistContext, micro_ba
     return chosen, f"auto: the memory planner's choice for {gpu / GIB:.0f} GiB per GPU"
 
 
-def compile_blocks(model: nn.Module, **compile_kwargs) -> nn.Module:
-    """Compile each transformer block in place (nn.Module.compile): FSDP can then shard compiled blocks."""
+def compile_parts(model: nn.Module, **compile_kwargs) -> nn.Module:
+    """Compile the whole forward in parts, in place: the stem (embedding and positions), every
+    transformer block (nn.Module.compile), and the head (norm, lm_head, soft-cap, loss). FSDP can
+    then shard the model and its hooks run between compiled graphs, never inside one."""
+    model._embed = torch.compile(model._embed, **compile_kwargs)  # bound methods: the instance
+    model.head = torch.compile(model.head, **compile_kwargs)      # attribute shadows the class's
     for block in model.transformer.h:
         block.compile(**compile_kwargs)
     return model
@@ -74,7 +78,7 @@ def wrap_model(model: nn.Module, strategy: str, ctx: DistContext, compile: bool 
     if strategy == "fsdp":
         from phase4_distributed.fsdp import apply_fsdp
         if compile:
-            compile_blocks(model)  # before sharding: every block compiled, FSDP's hooks outside them
+            compile_parts(model)  # before sharding: stem, blocks, head compiled; FSDP's hooks between them
         return apply_fsdp(model, param_dtype=param_dtype)
     if compile:
         model = torch.compile(model)

@@ -12,7 +12,7 @@ Phase 3's build_trainer, plus what phase 4 adds, in the order it runs:
         for the files, not in a collective that would time out: fineweb takes minutes)
     ctx = init_distributed(timeout=cfg.dist_timeout_s)     who am I, which device, NCCL or gloo
     strategy = choose_strategy(...)                        single | ddp | zero1 | fsdp, logged with why
-    train_model = wrap_model(model, strategy, ...)         compile, then DDP; or compiled blocks, then FSDP
+    train_model = wrap_model(model, strategy, ...)         compile, then DDP; or stem, blocks, head compiled, then FSDP
     optimizer = ZeroAdamW for zero1, else phase 3's        built after wrapping (FSDP's shards)
     scaler = DistributedLossScaler for fp16                found-inf agreed by all ranks
     Trainer(..., grad_sync=gradient_sync,                  one gradient reduction per optimizer step

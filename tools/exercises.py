@@ -2,12 +2,14 @@
 
 This is the one source of truth the course machinery reads. A region looks like
 
-    # >>> exercise 0.2 merge: walk ids once; when ids[i:i+2] == pair emit new_id
+    # >>> exercise 0.2 merge
     ...reference body...
     # <<< exercise 0.2 merge
 
-and lives in a reference module `phaseN_*/<module>.py`. The stub generator, the
-progress runner, `make hint` and `make reset` all start from `find_exercises()`.
+and lives in a reference module `phaseN_*/<module>.py`. The markers carry the
+commit and the name only: hints live in tools/hints/<commit>.md (tools/hint_levels.py
+reads them), so no stub ever shows one. The stub generator, the progress runner,
+`make hint` and `make reset` all start from `find_exercises()`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-OPEN_RE = re.compile(r"^(?P<indent>[ \t]*)# >>> exercise (?P<commit>\d+\.\d+) (?P<name>\w+)(?::\s*(?P<hint>.*))?$")
+OPEN_RE = re.compile(r"^(?P<indent>[ \t]*)# >>> exercise (?P<commit>\d+\.\d+) (?P<name>\w+)\s*$")
+# Any line that starts like an opening marker: one that is not exactly OPEN_RE is an error, never
+# silently ordinary code (an old-style `# >>> exercise 0.2 merge: hint` would otherwise vanish).
+ANY_OPEN_RE = re.compile(r"^[ \t]*# >>> exercise\b\s*(?P<commit>\d+\.\d+)?")
 CLOSE_RE = re.compile(r"^[ \t]*# <<< exercise (?P<commit>\d+\.\d+) (?P<name>\w+)\s*$")
 
 
@@ -30,7 +35,6 @@ class ExerciseFormatError(ValueError):
 class Exercise:
     commit: str          # "0.2"
     name: str            # "merge"
-    hint: str            # one line, shown by `make hint` and in the stub
     module: str          # dotted reference module, "phase0_tokenizer.bpe"
     path: Path           # reference file
     start: int           # 0-based index of the `# >>>` line
@@ -76,6 +80,11 @@ def parse_regions(path: Path, lines: list[str] | None = None, module: str | None
     open_match, open_line = None, -1
     for i, line in enumerate(lines):
         m = OPEN_RE.match(line)
+        if not m and (loose := ANY_OPEN_RE.match(line)):
+            raise ExerciseFormatError(
+                f"{path}:{i + 1}: the opening marker must be exactly '# >>> exercise <commit> <name>' "
+                f"with nothing after the name, got {line.strip()!r}; move hints to "
+                f"tools/hints/{loose['commit'] or '<commit>'}.md (a '## <name>' section, see CONTRIBUTING.md)")
         if m:
             if open_match:
                 raise ExerciseFormatError(f"{path}:{i + 1}: exercise opened inside exercise "
@@ -87,8 +96,8 @@ def parse_regions(path: Path, lines: list[str] | None = None, module: str | None
             if not open_match or (m["commit"], m["name"]) != (open_match["commit"], open_match["name"]):
                 raise ExerciseFormatError(f"{path}:{i + 1}: '# <<< exercise {m['commit']} {m['name']}' "
                                           "closes nothing; check the matching '# >>>' line")
-            found.append(Exercise(open_match["commit"], open_match["name"], (open_match["hint"] or "").strip(),
-                                  module, path, open_line, i, open_match["indent"]))
+            found.append(Exercise(open_match["commit"], open_match["name"], module, path, open_line, i,
+                                  open_match["indent"]))
             open_match = None
     if open_match:
         raise ExerciseFormatError(f"{path}:{open_line + 1}: exercise {open_match['commit']} "
@@ -117,8 +126,8 @@ def select(exercises: list[Exercise], selector: str | None) -> list[Exercise]:
     if not selector or selector == "all":
         return exercises
     commit, _, name = selector.partition(":")
-    if "." not in commit:  # a whole phase
-        return [e for e in exercises if e.commit.split(".")[0] == commit]
+    if "." not in commit:  # a whole phase ('0:merge' names nothing: a name needs its commit)
+        return [] if name else [e for e in exercises if e.commit.split(".")[0] == commit]
     return [e for e in exercises if e.commit == commit and (not name or e.name == name)]
 
 

@@ -28,6 +28,7 @@ from rich.table import Table
 
 from tools.curriculum import COMMITS, PHASES, commit_info
 from tools.exercises import REPO_ROOT, Exercise, find_exercises, select
+from tools.hint_levels import HintFormatError, load_hints, read_opened
 from tools.impl import is_todo, learner_location
 from tools.runner import Result, run_exercises
 
@@ -108,9 +109,41 @@ def statuses_of(exercises: list[Exercise], results: dict[str, Result], tests: di
 STYLE = {"PASS": ("✔", "green"), "FAIL": ("✘", "red"), "TODO": ("·", "yellow")}
 
 
+def hint_badges(exercises: list[Exercise], statuses: dict[str, tuple[str, str]],
+                root: Path = REPO_ROOT) -> dict[str, str]:
+    """Per exercise, how far into its hints the learner went (`make hint`, recorded in
+    .mnc-progress/hints.json): 'hints 2/3' (up to level 2 of its 3), 'solved without hints' for a
+    PASS with none opened, '' for an exercise still being tried without one. Rich markup. The
+    deepest level opened counts, not how many: jumping straight to the pseudo-code is 3/3."""
+    opened = read_opened(root)
+    everything = find_exercises(root)
+    totals: dict[str, int | None] = {}
+    for commit in dict.fromkeys(ex.commit for ex in exercises):
+        try:
+            hints = load_hints(commit, everything, root)
+        except HintFormatError:  # the course's file is broken: `make hint` says where; progress goes on
+            hints = None
+        for ex in exercises:
+            if ex.commit == commit:
+                totals[ex.key] = len(hints[ex.name]) if hints and ex.name in hints else None
+    badges = {}
+    for ex in exercises:
+        n = max(opened.get(ex.key, []), default=0)
+        if n:
+            total = totals[ex.key]
+            badges[ex.key] = f"[dim]hints {n}/{total if total is not None else '?'}[/]"
+        elif statuses[ex.key][0] == "PASS":
+            badges[ex.key] = "[green]solved without hints[/]"
+        else:
+            badges[ex.key] = ""
+    return badges
+
+
 def report(exercises: list[Exercise], statuses: dict[str, tuple[str, str]], learner: bool,
            console: Console, root: Path = REPO_ROOT) -> bool:
-    """Print one table per commit and the summary; True when everything passes."""
+    """Print one table per commit and the summary; True when everything passes. In learner mode
+    each row ends with how many hint levels were opened for it (hint_badges)."""
+    badges = hint_badges(exercises, statuses, root) if learner else {}
     for commit in dict.fromkeys(ex.commit for ex in exercises):
         group = [ex for ex in exercises if ex.commit == commit]
         files = sorted({(ex.stub_path if learner else ex.path).relative_to(root).as_posix() for ex in group})
@@ -122,7 +155,8 @@ def report(exercises: list[Exercise], statuses: dict[str, tuple[str, str]], lear
         for ex in group:
             state, detail = statuses[ex.key]
             mark, color = STYLE[state]
-            table.add_row(f"[{color}]{mark}[/]", escape(ex.name), f"[{color}]{state}[/]", escape(detail))
+            hints = [badges[ex.key]] if learner else []
+            table.add_row(f"[{color}]{mark}[/]", escape(ex.name), f"[{color}]{state}[/]", *hints, escape(detail))
         console.print(table)
         console.print()
     done = sum(s == "PASS" for s, _ in statuses.values())
@@ -132,8 +166,8 @@ def report(exercises: list[Exercise], statuses: dict[str, tuple[str, str]], lear
         first = unfinished[0]
         where = learner_location(first, root) if learner else f"{first.path.relative_to(root)}:{first.start + 1}"
         console.print(f"Next: [bold]{first.commit} {first.name}[/] at {where}")
-        if first.hint:
-            console.print(f"Hint for {escape(first.name)}: {escape(first.hint)}", soft_wrap=True)
+        console.print(f"Stuck? make hint EX={first.commit}:{escape(first.name)} (level 1 of its hints; LEVEL=2 "
+                      "for the next)", soft_wrap=True)
         reading = commit_info(first.commit).read
         if reading:
             console.print("Read: " + ", ".join(reading), soft_wrap=True)

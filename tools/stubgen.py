@@ -3,9 +3,11 @@
     python -m tools.stubgen           # (re)write every stub        (make stubs)
     python -m tools.stubgen --check   # exit 1 if a committed stub is stale
 
-A stub is the reference module with each exercise body replaced by its hint and
-`raise NotImplementedError(...)`: same imports, signatures, docstrings and
-unmarked code, so the learner edits the real thing minus the part to learn.
+A stub is the reference module with each exercise body replaced by a TODO line
+(pointing at `make hint`) and `raise NotImplementedError(...)`: same imports,
+signatures, docstrings and unmarked code, so the learner edits the real thing
+minus the part to learn. The stub never holds a hint: those live in layers in
+tools/hints/<commit>.md (tools/hint_levels.py).
 """
 
 from __future__ import annotations

@@ -7,9 +7,18 @@ Find the bug; which test catches it?
 
 TARGET = "phase0_tokenizer.data"
 COMMIT = "0.4"
-EXERCISE = "rank_windows"
+EXERCISE = "next_batch"
 
 
-def rank_windows(step, batch_size, rank, world_size):
-    first = step * world_size * batch_size  # each step moves past everyone's windows
-    return range(first, first + batch_size)
+def __next__(self):
+    B, T = self.batch_size, self.block_size
+    first = self.step * self.world_size * B  # each step moves past everyone's windows
+    windows = self.order(self.epoch)[first:first + B]
+    rows = _rows(self.data, [int(w) * T for w in windows], T + 1)  # noqa: F821
+    self.step += 1
+    if self.step == self.steps_per_epoch:
+        self.epoch, self.step = self.epoch + 1, 0
+    return _to(rows[:, :-1].contiguous(), self.device), _to(rows[:, 1:].contiguous(), self.device)  # noqa: F821
+
+
+SequentialLoader.__next__ = __next__  # noqa: F821 (the copy's class, in the module this file is loaded into)

@@ -38,18 +38,12 @@ class ByteTokenizer:
 
     def encode(self, text: str) -> list[int]:
         """text -> its UTF-8 bytes as a list of Python ints in [0, 256). "é" is two tokens: [195, 169]."""
-        # >>> exercise 0.1 encode
-        # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.1:encode
-        raise NotImplementedError("exercise 0.1 encode")
-        # <<< exercise 0.1 encode
+        return list(text.encode("utf-8"))
 
     def decode(self, ids: list[int]) -> str:
         """ids -> text. Never crashes on a valid id list: bytes that are not valid UTF-8 (a model
         can emit half a character) become the replacement character U+FFFD."""
-        # >>> exercise 0.1 decode
-        # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.1:decode
-        raise NotImplementedError("exercise 0.1 decode")
-        # <<< exercise 0.1 decode
+        return bytes(ids).decode("utf-8", errors="replace")
 
 
 def _check_count(n_tokens: int) -> None:
@@ -67,29 +61,7 @@ def bytes_per_token(text: str, n_tokens: int) -> float:
 def chars_per_token(text: str, n_tokens: int) -> float:
     """Characters (Unicode code points) of `text` per token: the phase-0 checkpoint asks >= 4.0 held out."""
     _check_count(n_tokens)
-    # >>> exercise 0.1 chars_per_token
-    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.1:chars_per_token
-    raise NotImplementedError("exercise 0.1 chars_per_token")
-    # <<< exercise 0.1 chars_per_token
-
-
-def split_units(text: str, level: str) -> list:
-    """`text` as a sequence of units at one level: "byte" -> ints, "char" -> 1-char strings,
-    "word" -> WORD_RE matches (whitespace dropped)."""
-    if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
-    # >>> exercise 0.1 split_units
-    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.1:split_units
-    raise NotImplementedError("exercise 0.1 split_units")
-    # <<< exercise 0.1 split_units
-
-
-def oov_rate(vocab: set, units: list) -> float:
-    """Fraction of `units` that are not in `vocab` (0.0 for no units): what a model with this vocab cannot say."""
-    # >>> exercise 0.1 oov_rate
-    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.1:oov_rate
-    raise NotImplementedError("exercise 0.1 oov_rate")
-    # <<< exercise 0.1 oov_rate
+    return len(text) / n_tokens
 
 
 @dataclass(frozen=True)
@@ -102,16 +74,25 @@ class VocabStats:
 
 
 def vocabulary_stats(train_text: str, heldout_text: str) -> list[VocabStats]:
-    """Byte vs char vs word: vocabulary size, sequence length and held-out OOV rate for each level.
-    The char and word vocabularies are what the training text contains; the byte vocabulary is all
-    256 values by construction, which is exactly why it can never be out of vocabulary."""
-    stats = []
-    for level in LEVELS:
-        train_units, heldout_units = split_units(train_text, level), split_units(heldout_text, level)
-        vocab = set(range(256)) if level == "byte" else set(train_units)
-        stats.append(VocabStats(level, len(vocab), len(train_units), len(heldout_units),
-                                oov_rate(vocab, heldout_units)))
-    return stats
+    """Byte vs char vs word (ADR 001, "Context"): what each choice of unit costs, measured.
+
+    Returns one VocabStats per level, in the order of LEVELS ("byte", "char", "word"). At each level
+    the text is a sequence of units:
+      byte: the UTF-8 bytes of the text, as ints 0..255;
+      char: its characters (Unicode code points), as 1-character strings;
+      word: the matches of WORD_RE (runs of letters/digits, or one punctuation mark; whitespace dropped).
+    For each level:
+      vocab_size  = number of distinct units the model must know: all 256 byte values for "byte" (by
+                    construction, whatever the training text holds), else the distinct units of train_text;
+      train_len, heldout_len = number of units in train_text / heldout_text;
+      oov_rate    = (held-out units not in that vocabulary) / heldout_len, counting repeats; 0.0 when
+                    heldout_text has no units. So the byte level is 0.0 always.
+    Either text may be empty.
+    """
+    # >>> exercise 0.1 vocabulary_stats
+    # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=0.1:vocabulary_stats
+    raise NotImplementedError("exercise 0.1 vocabulary_stats")
+    # <<< exercise 0.1 vocabulary_stats
 
 
 def format_stats(stats: list[VocabStats], heldout_text: str) -> str:

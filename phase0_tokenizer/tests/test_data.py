@@ -142,17 +142,34 @@ def test_get_batch_rejects_a_bad_device_or_too_short_data_with_a_clear_message()
             get_batch(np.arange(100), 2, 8, device="cuda")
 
 
-# ---- 0.4 rank_windows and the sequential loader ---------------------------------------------------
-@pytest.mark.commit("0.4", "rank_windows")
-def test_rank_windows_partition_each_step_between_ranks(impl):
-    data = impl(DATA)
-    for world in (1, 2, 3):
-        for step in range(3):
-            got = [list(data.rank_windows(step, 4, r, world)) for r in range(world)]
-            assert sorted(sum(got, [])) == list(range(step * 4 * world, (step + 1) * 4 * world))
+# ---- 0.4 next_batch: the sequential loader sharded by rank ----------------------------------------
+@pytest.mark.commit("0.4", "next_batch")
+@pytest.mark.parametrize("world_size,shuffle", [(1, False), (3, False), (2, True)])
+def test_each_rank_reads_its_own_windows_in_the_epochs_order(impl, world_size, shuffle):
+    B, T = 2, 3
+    tokens = np.random.default_rng(0).integers(0, 50_000, size=T * 25 + 2)  # 25 windows + a spare token
+    loaders = [impl(DATA).SequentialLoader(tokens, B, T, rank=r, world_size=world_size, shuffle=shuffle, seed=5)
+               for r in range(world_size)]
+    steps = loaders[0].steps_per_epoch
+    assert steps == 25 // (B * world_size)
+    for epoch in range(2):  # a shuffled loader draws a new order in epoch 1
+        for k in range(steps):
+            for r, loader in enumerate(loaders):
+                order = loader.order(epoch)
+                first = (k * world_size + r) * B  # the docstring's formula: steps before, then ranks before
+                windows = [int(w) for w in order[first:first + B]]
+                x, y = next(loader)
+                assert x.dtype == y.dtype == torch.int64 and x.shape == y.shape == (B, T)
+                expected = torch.tensor(np.stack([tokens[w * T:w * T + T + 1] for w in windows]), dtype=torch.int64)
+                assert torch.equal(x, expected[:, :-1]), (
+                    f"epoch {epoch}, step {k}, rank {r}: expected windows {windows} of the epoch's order "
+                    f"(positions {first}..{first + B - 1}); window w is tokens [w*T, w*T + T]")
+                assert torch.equal(y, expected[:, 1:]), "y is x shifted left by one: the token after each input"
+                assert (loader.epoch, loader.step) == ((epoch, k + 1) if k + 1 < steps else (epoch + 1, 0)), (
+                    "after a batch, step += 1; when step reaches steps_per_epoch the next epoch starts at step 0")
 
 
-@pytest.mark.commit("0.4", "rank_windows")
+@pytest.mark.commit("0.4", "next_batch")
 @pytest.mark.parametrize("world_size,shuffle", [(1, False), (2, False), (3, True), (4, True)])
 def test_loader_sharding_covers_every_window_once_per_epoch(impl, world_size, shuffle):
     block, batch = 4, 3
@@ -165,11 +182,13 @@ def test_loader_sharding_covers_every_window_once_per_epoch(impl, world_size, sh
             x, y = next(loader)
             assert torch.equal(x[:, 1:], y[:, :-1]) and torch.equal(y[:, -1], x[:, -1] + 1)
             seen += (x[:, 0] // block).tolist()
-        assert loader.epoch == 1 and loader.step == 0
-    assert sorted(seen) == list(range((len(tokens) - 1) // block))
+        assert (loader.epoch, loader.step) == (1, 0), "after steps_per_epoch batches the next epoch begins"
+    assert sorted(seen) == list(range((len(tokens) - 1) // block)), (
+        "over one epoch the ranks together must read every window exactly once: a rank reads its own B "
+        "windows of each step, after the windows of all earlier steps and earlier ranks")
 
 
-@pytest.mark.commit("0.4", "rank_windows")
+@pytest.mark.commit("0.4", "next_batch")
 def test_loader_resumes_exactly_even_with_another_world_size(impl):
     tokens = np.arange(2 * 4 * 30 + 1)
     make = functools.partial(impl(DATA).SequentialLoader, tokens, 4, 2, shuffle=True, seed=7)
@@ -185,12 +204,12 @@ def test_loader_resumes_exactly_even_with_another_world_size(impl):
     assert torch.equal(got, torch.cat(expected))
 
 
-@pytest.mark.commit("0.4")
-def test_loader_over_a_multiple_of_block_size_tokens_runs_whole_epochs():
+@pytest.mark.commit("0.4", "next_batch")
+def test_loader_over_a_multiple_of_block_size_tokens_runs_whole_epochs(impl):
     # 48 tokens, T=4: window w needs tokens [4w, 4w+5), so only 11 windows fit (the 12th lacks its
     # last target). 11 windows // batch 2 = 5 steps per epoch; window 10 is left over each epoch.
     tokens = np.arange(48)
-    loader = SequentialLoader(tokens, 2, 4)
+    loader = impl(DATA).SequentialLoader(tokens, 2, 4)
     assert (loader.n_windows, loader.steps_per_epoch) == (11, 5)
     for epoch in range(3):
         starts = []
@@ -201,21 +220,20 @@ def test_loader_over_a_multiple_of_block_size_tokens_runs_whole_epochs():
         assert starts == [4 * w for w in range(10)] and loader.epoch == epoch + 1
 
 
-@pytest.mark.commit("0.4")
+@pytest.mark.commit("0.4", "next_batch")
 @pytest.mark.parametrize("steps", [5, 7, 12])  # at the boundary, inside epoch 1, inside epoch 2
-def test_loader_resumes_across_an_epoch_boundary(steps):
+def test_loader_resumes_across_an_epoch_boundary(impl, steps):
     tokens = np.arange(4 * 10 + 1)  # 10 windows, batch 2: 5 steps per epoch, a new permutation each epoch
-    make = functools.partial(SequentialLoader, tokens, 2, 4, shuffle=True, seed=3)
+    make = functools.partial(impl(DATA).SequentialLoader, tokens, 2, 4, shuffle=True, seed=3)
     run = make()
     for _ in range(steps):
         next(run)
     state = run.state_dict()
-    assert state["epoch"] == steps // 5
-    resumed = make()
+    assert state["epoch"] == steps // 5, "state_dict says where the NEXT batch comes from: a finished epoch is over"
+    resumed = SequentialLoader(tokens, 2, 4, shuffle=True, seed=3)  # the reference reads what was saved
     resumed.load_state_dict(json.loads(json.dumps(state)))  # as a checkpoint stores it
     for _ in range(6):  # into the next epoch too
         assert torch.equal(next(resumed)[0], next(run)[0])
-    assert (resumed.epoch, resumed.step) == (run.epoch, run.step)
 
 
 @pytest.mark.commit("0.4")

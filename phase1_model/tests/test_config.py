@@ -35,6 +35,7 @@ def test_swiglu_hidden_width_keeps_the_parameter_count_of_a_4x_mlp():
     (dict(n_head=6, n_kv_head=4), "n_kv_head=4 must divide n_head=6"),
     (dict(lineage="gpt3"), "lineage='gpt3'"),
     (dict(mlp="relu"), "choose one of gelu, relu2, swiglu"),
+    (dict(primitives="sdpa"), "primitives='sdpa': choose one of torch, manual"),
     (dict(vocab_size=0), "vocab_size=0"),
     (dict(dropout=1.0), "dropout"),
     (dict(rope_theta=float("nan")), "rope_theta=nan"),  # nan <= 0 is False: a naive check lets it through

@@ -118,15 +118,51 @@ def test_reference_newton_schulz_in_bf16_equals_torch_muons(impl):
         assert torch.allclose(ours.float(), ref.float(), atol=1e-2)
 
 
-@pytest.mark.commit("3.2", "muon_momentum")
-def test_muon_momentum_is_an_ema_with_a_nesterov_lookahead(impl):
+def identity(directions):
+    """An `orthogonalize` that returns copies of its inputs: the update is then visible in closed form."""
+    return [d.clone() for d in directions]
+
+
+@pytest.mark.commit("3.2", "muon_update")
+def test_muon_update_momentum_is_an_ema_with_a_nesterov_lookahead(impl):
+    """Two steps with g = 1, mu = 0.9, lr = 1, no decay, no shape scaling, identity NS: the buffer is
+    0.1 then 0.19 (EMA, not the running sum 1, 1.9); without Nesterov the step is the buffer, with it
+    (1 - mu) g + mu buf. float32: 0.1 is not exact in binary, so compare at 1e-6 (round-off ~1e-7)."""
     muon = impl("phase3_optim.muon")
-    buf, g = torch.zeros(2, 2), torch.ones(2, 2)
-    out = muon.muon_momentum(g, buf, 0.9, nesterov=False)
-    assert torch.allclose(buf, torch.full((2, 2), 0.1)) and out is buf
-    out = muon.muon_momentum(g, buf, 0.9, nesterov=True)  # buf = 0.19; (1 - 0.9) * g + 0.9 * buf
-    assert torch.allclose(buf, torch.full((2, 2), 0.19))
-    assert torch.allclose(out, torch.full((2, 2), 0.1 + 0.9 * 0.19)) and torch.equal(g, torch.ones(2, 2))
+    for nesterov, steps in [(False, (0.1, 0.19)), (True, (0.1 + 0.9 * 0.1, 0.1 + 0.9 * 0.19))]:
+        p, buf, g = torch.zeros(2, 3), torch.zeros(2, 3), torch.ones(2, 3)
+        buf_id = id(buf)
+        muon.muon_update([p], [g], [buf], 1.0, 0.9, nesterov, 0.0, "none", identity)
+        assert id(buf) == buf_id and torch.allclose(buf, torch.full((2, 3), 0.1)), \
+            f"buffer {buf[0, 0].item():.4f} after one step of g=1, expected 0.1 = (1 - mu) * g: an EMA, in place"
+        assert torch.allclose(p, torch.full((2, 3), -steps[0]), atol=1e-6), \
+            f"nesterov={nesterov}: first step {-p[0, 0].item():.4f}, expected {steps[0]:.4f}"
+        muon.muon_update([p], [g], [buf], 1.0, 0.9, nesterov, 0.0, "none", identity)
+        assert torch.allclose(buf, torch.full((2, 3), 0.19)), f"buffer {buf[0, 0].item():.4f} after two steps"
+        assert torch.allclose(p, torch.full((2, 3), -steps[0] - steps[1]), atol=1e-6), \
+            (f"nesterov={nesterov}: second step {-p[0, 0].item() - steps[0]:.4f}, expected {steps[1]:.4f} "
+             "(Nesterov looks ahead with (1 - mu) * g + mu * buf: the buffer is an EMA, so g weighs 1 - mu)")
+        assert torch.equal(g, torch.ones(2, 3)), "the gradient was modified in place"
+
+
+@pytest.mark.commit("3.2", "muon_update")
+@pytest.mark.parametrize("shape, adjust_lr_fn, scale", [((8, 2), "original", 2.0), ((2, 8), "original", 1.0),
+                                                        ((2, 8), "match_rms_adamw", 0.2 * 8 ** 0.5)])
+def test_muon_update_decays_with_the_plain_lr_and_steps_with_the_shaped_lr(impl, shape, adjust_lr_fn, scale):
+    """One step, identity NS, no momentum (mu = 0: the direction is the gradient): param * (1 - lr wd) -
+    lr * scale * g, with scale = sqrt(max(1, out/in)) (Jordan) or 0.2 sqrt(max(out, in)) (Liu et al.),
+    written here from the papers; the decay uses the plain lr. float64: round-off only, 1e-12."""
+    muon = impl("phase3_optim.muon")
+    gen = torch.Generator().manual_seed(4)
+    p0 = torch.randn(shape, generator=gen, dtype=torch.float64)
+    g = torch.randn(shape, generator=gen, dtype=torch.float64)
+    p = p0.clone()
+    lr, wd = 0.1, 0.5
+    muon.muon_update([p], [g], [torch.zeros_like(g)], lr, 0.0, False, wd, adjust_lr_fn, identity)
+    expected = p0 * (1 - lr * wd) - lr * scale * g
+    torch.testing.assert_close(p, expected, rtol=0, atol=1e-12,
+                               msg=lambda m: f"{shape} {adjust_lr_fn}: expected p*(1 - lr*wd) - lr*{scale:.3f}*O "
+                               f"(the decay takes the plain lr, the step the shape-scaled one). {m}")
 
 
 def muon_by_hand(params, grads_per_step, lr, momentum, nesterov, weight_decay, adjust_lr_fn):
@@ -142,7 +178,7 @@ def muon_by_hand(params, grads_per_step, lr, momentum, nesterov, weight_decay, a
     return params
 
 
-@pytest.mark.commit("3.2", "muon_momentum")
+@pytest.mark.commit("3.2", "muon_update")
 @pytest.mark.parametrize("adjust_lr_fn, nesterov", [("original", True), ("match_rms_adamw", False)])
 def test_muon_in_float64_equals_muon_written_out_by_hand(impl, adjust_lr_fn, nesterov):
     """30 float64 steps agree to ~1e-12 (round-off only; NS amplifies it by at most ~490 per call)."""
@@ -164,7 +200,7 @@ def test_muon_in_float64_equals_muon_written_out_by_hand(impl, adjust_lr_fn, nes
 
 
 @pytest.mark.reference_only
-@pytest.mark.commit("3.2", "muon_momentum")
+@pytest.mark.commit("3.2", "muon_update")
 @pytest.mark.skipif(not HAS_TORCH_MUON, reason="torch.optim.Muon needs torch >= 2.9")
 @pytest.mark.parametrize("adjust_lr_fn, nesterov", [("original", True), ("match_rms_adamw", False)])
 def test_reference_muon_equals_torch_muon_configured_alike(impl, adjust_lr_fn, nesterov):

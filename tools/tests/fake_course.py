@@ -24,14 +24,14 @@ REFERENCE = textwrap.dedent('''\
 
     def double(x):
         """Twice x."""
-        # >>> exercise 9.1 double: add x to itself
+        # >>> exercise 9.1 double
         return x + x
         # <<< exercise 9.1 double
 
 
     def square(x):
         """x squared."""
-        # >>> exercise 9.1 square: x times x
+        # >>> exercise 9.1 square
         return x * x
         # <<< exercise 9.1 square
 

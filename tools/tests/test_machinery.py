@@ -24,14 +24,14 @@ REFERENCE = textwrap.dedent('''\
 
     def area(r):
         """Area of a circle."""
-        # >>> exercise 9.1 area: pi r squared
+        # >>> exercise 9.1 area
         return math.pi * r * r
         # <<< exercise 9.1 area
 
 
     def double(x):
         """Twice x."""
-        # >>> exercise 9.1 double: add x to itself
+        # >>> exercise 9.1 double
         y = x + x
         return y
         # <<< exercise 9.1 double
@@ -50,10 +50,10 @@ def course(tmp_path):
     return tmp_path
 
 
-def test_regions_are_found_with_commit_name_and_hint(course):
+def test_regions_are_found_with_commit_and_name(course):
     exercises = find_exercises(course)
-    assert [(e.commit, e.name, e.hint) for e in exercises] == [("9.1", "area", "pi r squared"),
-                                                               ("9.1", "double", "add x to itself")]
+    assert [(e.commit, e.name) for e in exercises] == [("9.1", "area"), ("9.1", "double")]
+    assert [(e.start, e.end) for e in exercises] == [(7, 9), (14, 17)]  # 0-based marker lines of REFERENCE
     assert exercises[0].module == "phase9_demo.geometry"
     assert exercises[0].stub_module == "phase9_demo.exercises.geometry"
     assert [e.name for e in select(exercises, "9.1:double")] == ["double"]
@@ -61,10 +61,15 @@ def test_regions_are_found_with_commit_name_and_hint(course):
 
 
 @pytest.mark.parametrize("bad, message", [
-    ("# >>> exercise 9.1 a: x\npass\n", "never closed"),
+    ("# >>> exercise 9.1 a\npass\n", "never closed"),
     ("# <<< exercise 9.1 a\n", "closes nothing"),
-    ("# >>> exercise 9.1 a: x\n# >>> exercise 9.1 b: y\n", "inside exercise"),
-    ("# >>> exercise 9.1 a: x\n# <<< exercise 9.1 b\n", "closes nothing"),
+    ("# >>> exercise 9.1 a\n# >>> exercise 9.1 b\n", "inside exercise"),
+    ("# >>> exercise 9.1 a\n# <<< exercise 9.1 b\n", "closes nothing"),
+    # hints live in tools/hints/<commit>.md: text after the name is refused, at its line, with the fix
+    ("x = 1\n# >>> exercise 9.1 a: walk the list once\n# <<< exercise 9.1 a\n",
+     r"m\.py:2: .*nothing after the name.*move hints to tools/hints/9\.1\.md"),
+    ("# >>> exercise 9.1 a and more\n# <<< exercise 9.1 a\n", r"m\.py:1: .*move hints to tools/hints/9\.1\.md"),
+    ("# >>> exercise a\n# <<< exercise 9.1 a\n", r"m\.py:1: .*exactly '# >>> exercise <commit> <name>'"),
 ])
 def test_malformed_regions_are_clear_errors(tmp_path, bad, message):
     path = tmp_path / "m.py"
@@ -77,8 +82,8 @@ def test_stub_replaces_only_region_bodies_and_keeps_markers(course):
     stub = render_stub(course / "phase9_demo" / "geometry.py", root=course)
     assert "math.pi * r * r" not in stub and "y = x + x" not in stub
     assert 'raise NotImplementedError("exercise 9.1 area")' in stub
-    assert "# TODO: pi r squared" in stub
-    assert "# >>> exercise 9.1 area: pi r squared" in stub and "# <<< exercise 9.1 double" in stub
+    assert "Stuck? make hint EX=9.1:area" in stub and "Stuck? make hint EX=9.1:double" in stub
+    assert "    # >>> exercise 9.1 area\n" in stub and "# <<< exercise 9.1 double" in stub
     assert '"""Area of a circle."""' in stub and "UNMARKED = 42" in stub and "import math" in stub
     compile(stub, "stub", "exec")  # still valid Python
 

@@ -38,7 +38,7 @@ ATTACKS = {  # exercise name -> (learner's body, words the FAIL line must hold)
 def _reference() -> str:
     parts = ['"""One exercise per attack on the runner, and one honest exercise."""\n']
     for name in [*ATTACKS, "honest"]:
-        parts.append(f"\n\ndef {name}(x):\n    # >>> exercise 9.1 {name}: return x\n    return x\n"
+        parts.append(f"\n\ndef {name}(x):\n    # >>> exercise 9.1 {name}\n    return x\n"
                      f"    # <<< exercise 9.1 {name}\n")
     return "".join(parts)
 
@@ -55,7 +55,7 @@ def attacked(tmp_path_factory):
     root = make_course(tmp_path_factory.mktemp("course"), _reference(), _tests("attacks", [*ATTACKS, "honest"]),
                        module="attacks")
     # A loop at the top level of a file runs on import: it gets a module of its own.
-    make_course(root, '"""Top-level loop."""\n\n\ndef toplevel(x):\n    # >>> exercise 9.2 toplevel: return x\n'
+    make_course(root, '"""Top-level loop."""\n\n\ndef toplevel(x):\n    # >>> exercise 9.2 toplevel\n'
                       '    return x\n    # <<< exercise 9.2 toplevel\n', _tests("looping", ["toplevel"]).replace(
                           "'9.1'", "'9.2'"), module="looping")
     for name, (body, _) in ATTACKS.items():
