@@ -17,8 +17,8 @@ average of the values, weighted by how well its query matches each key:
 Two implementations of the same maths, chosen by `config.primitives`:
 "torch" calls F.scaled_dot_product_attention (a fused kernel, FlashAttention on
 GPU: never materialises the (T, T) matrix); "manual" runs the from-scratch
-`scaled_dot_product_attention` below (with our softmax and Linear layers), which
-also returns the attention weights for the visualiser. Tests check both agree.
+`multi_head_attention` below (with our softmax and Linear layers), which also
+returns the attention weights for the visualiser. Tests check both agree.
 """
 
 from __future__ import annotations
@@ -35,50 +35,42 @@ from phase1_model.positions import Rotate
 from phase1_model.softmax import softmax
 
 
+def multi_head_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                         n_head: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Multi-head causal attention from scratch (Vaswani et al. 2017, eq. 1 and section 3.2.2; ADR 006).
+
+    q (B, T_q, n_head * hd): the queries of the LAST T_q positions; k and v (B, T_k, n_kv_head * hd),
+    T_k >= T_q (with a KV cache the earlier keys are already cached), n_kv_head dividing n_head.
+    Any of them may be a non-contiguous view. Head h owns channels h*hd .. (h+1)*hd - 1 of q; it
+    reads key/value head h // (n_head // n_kv_head) (GQA: consecutive query heads share one).
+    In every head:  softmax(q k^T / sqrt(hd) + M) v,  with M = 0 where query i may see key j,
+    that is j <= i + (T_k - T_q) (its own position and before), and -inf elsewhere.
+    Returns (y, weights): y (B, T_q, n_head * hd), head h's output in head h's channels, and
+    weights (B, n_head, T_q, T_k), each row a probability distribution, exactly 0 where masked.
+    Differentiable (the model trains through it). Use `softmax` (phase1_model.softmax), not torch's
+    softmax or fused attention: primitives="manual" runs only our code."""
+    # >>> exercise 1.2 multi_head_attention
+    B, T_q, C = q.shape
+    T_k, hd = k.size(1), C // n_head
+    q = q.reshape(B, T_q, n_head, hd).transpose(1, 2)  # (B, H, T_q, hd)
+    k = k.reshape(B, T_k, -1, hd).transpose(1, 2)  # (B, H_kv, T_k, hd)
+    v = v.reshape(B, T_k, -1, hd).transpose(1, 2)
+    n_rep = n_head // k.size(1)  # each key/value head serves n_rep consecutive query heads
+    k, v = k.repeat_interleave(n_rep, dim=1), v.repeat_interleave(n_rep, dim=1)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(hd)  # (B, H, T_q, T_k)
+    future = torch.ones(T_q, T_k, dtype=torch.bool, device=q.device).triu(diagonal=T_k - T_q + 1)
+    weights = softmax(scores.masked_fill(future, float("-inf")), dim=-1)
+    y = (weights @ v).transpose(1, 2).reshape(B, T_q, C)  # the heads side by side again
+    return y, weights
+    # <<< exercise 1.2 multi_head_attention
+
+
 def causal_mask(T_q: int, T_k: int | None = None, device=None) -> torch.Tensor:
-    """Bool (T_q, T_k), True where query i may attend key j. The queries are the LAST T_q of the
-    T_k positions (with a KV cache, earlier keys are already cached): j <= i + (T_k - T_q).
-    CausalSelfAttention builds its masks with this function (see forward)."""
+    """Bool (T_q, T_k), True where query i may attend key j: j <= i + (T_k - T_q), the queries being the
+    LAST T_q of T_k positions. The fast path passes it to F.scaled_dot_product_attention for a chunk of
+    new tokens after a cached prefix (bottom-right aligned; the kernel's is_causal is top-left)."""
     T_k = T_q if T_k is None else T_k
-    # >>> exercise 1.2 causal_mask
     return torch.ones(T_q, T_k, dtype=torch.bool, device=device).tril(diagonal=T_k - T_q)
-    # <<< exercise 1.2 causal_mask
-
-
-def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                                 mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """softmax(q k^T / sqrt(d) + mask) v from scratch. q (..., T_q, d), k and v (..., T_k, d),
-    mask bool (T_q, T_k) with True = may attend (None = attend everywhere).
-    Returns (output (..., T_q, d), weights (..., T_q, T_k)): each row of weights is a probability
-    distribution over the keys, with weight exactly 0 where the mask is False."""
-    # >>> exercise 1.2 attention
-    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
-    if mask is not None:
-        scores = scores.masked_fill(~mask, float("-inf"))
-    weights = softmax(scores, dim=-1)
-    return weights @ v, weights
-    # <<< exercise 1.2 attention
-
-
-def split_heads(x: torch.Tensor, n_head: int) -> torch.Tensor:
-    """(B, T, n_head * head_dim) -> (B, n_head, T, head_dim): head h owns channels h*hd .. (h+1)*hd - 1."""
-    # >>> exercise 1.2 split_heads
-    B, T, C = x.shape
-    return x.view(B, T, n_head, C // n_head).transpose(1, 2)
-    # <<< exercise 1.2 split_heads
-
-
-def merge_heads(x: torch.Tensor) -> torch.Tensor:
-    """(B, n_head, T, head_dim) -> (B, T, n_head * head_dim): the inverse of split_heads."""
-    # >>> exercise 1.2 merge_heads
-    B, H, T, D = x.shape
-    return x.transpose(1, 2).reshape(B, T, H * D)
-    # <<< exercise 1.2 merge_heads
-
-
-def repeat_kv(x: torch.Tensor, n_rep: int) -> torch.Tensor:
-    """(B, n_kv_head, T, d) -> (B, n_kv_head * n_rep, T, d): each key/value head serves n_rep query heads."""
-    return x if n_rep == 1 else x.repeat_interleave(n_rep, dim=1)
 
 
 class CausalSelfAttention(nn.Module):
@@ -86,6 +78,7 @@ class CausalSelfAttention(nn.Module):
         super().__init__()
         self.n_head, self.n_kv_head, self.head_dim = config.n_head, config.n_kv_head, config.head_dim
         self.impl, self.qk_norm, self.dropout = config.primitives, config.qk_norm, config.dropout
+        self.rope_theta = config.rope_theta
         # q, k and v in one matmul (faster than three); with GQA k and v are narrower than q.
         self.sizes = [self.n_head * self.head_dim, self.n_kv_head * self.head_dim, self.n_kv_head * self.head_dim]
         layer = Linear if config.manual else nn.Linear  # torch's or ours, decided once (config.primitives)
@@ -95,19 +88,22 @@ class CausalSelfAttention(nn.Module):
         self.resid_dropout = nn.Dropout(config.dropout) if config.dropout > 0 else nn.Identity()
 
     def qkv(self, x: torch.Tensor, rope=None, kv_cache=None, layer_idx: int = 0):
-        """Project x (B, T, C) to per-head q (B, H, T, hd), k and v (B, H_kv, T_k, hd), positions applied."""
+        """Project x (B, T, C) to per-head q (B, H, T, hd), k and v (B, H_kv, T_k, hd): QK-norm, RoPE at
+        the positions `rope` (T,) (None: no rotation), then the KV cache (all keys and values so far)."""
         q, k, v = self.c_attn(x).split(self.sizes, dim=-1)
-        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_kv_head), split_heads(v, self.n_kv_head)
+        # QK-norm, RoPE and the cache work per head: (B, T, heads * hd) -> (B, heads, T, hd)
+        q, k, v = (t.unflatten(-1, (-1, self.head_dim)).transpose(1, 2) for t in (q, k, v))
         if self.qk_norm:  # parameter-free RMSNorm per head: bounds the attention logits
             q, k = self.head_norm(q), self.head_norm(k)
         if rope is not None:  # RoPE rotates queries and keys only: values carry content, not position
-            cos, sin = (t.to(q.dtype) for t in rope)  # bf16 tables under autocast: no float32 round trip
-            q, k = Rotate.apply(q, cos, sin), Rotate.apply(k, cos, sin)  # apply_rotary_emb, fused backward
+            q = Rotate.apply(q, rope, self.rope_theta)  # positions.rope with a one-op backward
+            k = Rotate.apply(k, rope, self.rope_theta)
         if kv_cache is not None:  # store this step's keys/values, get back all of them so far
             k, v = kv_cache.update(layer_idx, k, v)
         return q, k, v
 
     def forward(self, x: torch.Tensor, rope=None, kv_cache=None, layer_idx: int = 0) -> torch.Tensor:
+        """x (B, T, C) -> (B, T, C). rope: the positions (T,) of these tokens for RoPE, or None."""
         q, k, v = self.qkv(x, rope, kv_cache, layer_idx)
         T_q, T_k = q.size(2), k.size(2)
         if self.impl == "torch":
@@ -117,17 +113,14 @@ class CausalSelfAttention(nn.Module):
             extra = {"enable_gqa": True} if self.n_kv_head != self.n_head else {}
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=T_q == T_k and T_q > 1,
                                                dropout_p=self.dropout if self.training else 0.0, **extra)
-        else:
-            n_rep = self.n_head // self.n_kv_head
-            y, _ = scaled_dot_product_attention(q, repeat_kv(k, n_rep), repeat_kv(v, n_rep),
-                                                causal_mask(T_q, T_k, q.device))
-        return self.resid_dropout(self.c_proj(merge_heads(y)))
+            y = y.transpose(1, 2).flatten(2)  # (B, T, n_head * hd)
+        else:  # the from-scratch function takes one vector per token: back to (B, T, heads * hd)
+            y, _ = multi_head_attention(*(t.transpose(1, 2).flatten(2) for t in (q, k, v)), self.n_head)
+        return self.resid_dropout(self.c_proj(y))
 
     @torch.no_grad()
     def attention_weights(self, x: torch.Tensor, rope=None) -> torch.Tensor:
         """The (B, n_head, T, T) softmax weights for input x (no cache): what the visualiser draws."""
         q, k, v = self.qkv(x, rope)
-        n_rep = self.n_head // self.n_kv_head
-        _, weights = scaled_dot_product_attention(q, repeat_kv(k, n_rep), repeat_kv(v, n_rep),
-                                                  causal_mask(q.size(2), k.size(2), q.device))
+        _, weights = multi_head_attention(*(t.transpose(1, 2).flatten(2) for t in (q, k, v)), self.n_head)
         return weights

@@ -4,9 +4,9 @@ Radford et al. (2018, GPT-1; 2019, GPT-2) stacked the Transformer's decoder
 blocks and trained them to predict the next token. Everything here is assembled
 from the previous commits; what is new is the whole:
 
-    x = wte(idx) (+ position embedding)              (B, T, n_embd)
-    x = block_i(x)  for i in range(n_layer)         phase1_model.block
-    logits = lm_head(norm_f(x))                      (B, T, vocab_size)
+    x = wte(idx) (+ position embedding)              (B, T, n_embd)         _embed
+    x = block_i(x)  for i in range(n_layer)         phase1_model.block     forward
+    logits = lm_head(norm_f(x))                      (B, T, vocab_size)     head
     loss = cross_entropy(logits, targets)            next-token targets = idx shifted by one
 
 One GPTConfig selects the lineage (gpt2 / llama / nanochat, see config.py),
@@ -31,7 +31,7 @@ from phase1_model.generate import generate
 from phase1_model.linear import LINEAR_TYPES, Linear
 from phase1_model.norms import build_norm, unit_rms_norm
 from phase1_model.params import count_parameters
-from phase1_model.positions import rope_cache, sinusoidal_embedding
+from phase1_model.positions import sinusoidal_embedding
 
 
 class SoftCap(torch.autograd.Function):
@@ -88,85 +88,102 @@ class GPT(nn.Module):
         self.embed_norm = unit_rms_norm(config.n_embd, config.manual) if config.embed_norm else None
         if config.tie_embeddings:  # one (V, C) matrix both reads tokens in and scores them out
             self.transformer.wte.weight = self.lm_head.weight
-        # Fixed tables: buffers (move with .to(device)) but not saved in checkpoints (recomputed).
+        # A fixed table: a buffer (moves with .to(device)) but not saved in checkpoints (recomputed).
+        # (RoPE needs none: attention rotates q and k from the positions _embed hands it.)
         if config.positions == "sinusoidal":
             self.register_buffer("pos_table", sinusoidal_embedding(config.block_size, config.n_embd), persistent=False)
-        if config.positions == "rope":
-            cos, sin = rope_cache(config.block_size, config.head_dim, config.rope_theta)
-            self.register_buffer("rope_cos", cos, persistent=False)
-            self.register_buffer("rope_sin", sin, persistent=False)
         self.init_weights()
 
     def init_weights(self) -> None:
-        """Initialise every parameter (in place) following config.init:
+        """Initialise every parameter (in place) following config.init (ADR 009):
 
         "gpt2" (GPT-2, nanoGPT; also our llama lineage): every Linear and Embedding weight ~ N(0, 0.02),
-            biases 0, norm weights 1, and the two residual projections (attn.c_proj, mlp.c_proj) ~
-            N(0, 0.02 / sqrt(2 * n_layer)): each block adds two terms to the residual stream, so this
-            keeps its variance roughly independent of depth (Radford et al. 2019, section 2.3).
+            biases 0, norm weights 1, then `scale_residual_projections`.
         "nanochat": Linear weights ~ N(0, std) with std = min(1, sqrt(fan_out/fan_in)) / sqrt(fan_in),
-            embeddings ~ N(0, 1), and lm_head, attn.c_proj, mlp.c_proj all ZERO: every block starts as
-            the identity and the model predicts the uniform distribution, loss exactly ln(vocab_size).
+            embeddings ~ N(0, 1), biases 0, norm weights 1, then `zero_residual_branches`.
         Tied embeddings: the shared matrix follows the embedding rule (it cannot be zero: it is the input).
         """
-        # >>> exercise 1.5 init_weights
         cfg = self.config
+        nanochat = cfg.init == "nanochat"
+        embedding_std = 1.0 if nanochat else 0.02
         for module in self.modules():
             if isinstance(module, LINEAR_TYPES):
-                if cfg.init == "nanochat":
-                    fan_out, fan_in = module.weight.shape
-                    std = min(1.0, math.sqrt(fan_out / fan_in)) / math.sqrt(fan_in)
-                else:
-                    std = 0.02
+                fan_out, fan_in = module.weight.shape
+                std = min(1.0, math.sqrt(fan_out / fan_in)) / math.sqrt(fan_in) if nanochat else 0.02
                 nn.init.normal_(module.weight, mean=0.0, std=std)
                 if module.bias is not None:
                     nn.init.zeros_(module.bias)
             elif isinstance(module, EMBEDDING_TYPES):
-                nn.init.normal_(module.weight, mean=0.0, std=1.0 if cfg.init == "nanochat" else 0.02)
+                nn.init.normal_(module.weight, mean=0.0, std=embedding_std)
             elif getattr(module, "weight", None) is not None and module.weight.dim() == 1:  # norms
                 nn.init.ones_(module.weight)
                 if getattr(module, "bias", None) is not None:
                     nn.init.zeros_(module.bias)
         if cfg.tie_embeddings:  # the loop visited the shared matrix twice; the embedding rule wins
-            nn.init.normal_(self.lm_head.weight, mean=0.0, std=1.0 if cfg.init == "nanochat" else 0.02)
+            nn.init.normal_(self.lm_head.weight, mean=0.0, std=embedding_std)
+        # What the two schemes are about: how the residual branches start.
+        if nanochat:
+            self.zero_residual_branches()
+        else:
+            self.scale_residual_projections()
+
+    def scale_residual_projections(self) -> None:
+        """GPT-2's depth scaling (Radford et al. 2019, section 2.3; ADR 009). Each block adds two terms to
+        the residual stream, through attn.c_proj and mlp.c_proj; with n_layer blocks the stream sums
+        2 * n_layer of them, and independent terms add their variances. Redraw the weight of both
+        projections of every block from N(0, 0.02 / sqrt(2 * n_layer)), so the stream's variance at the
+        top stays roughly independent of depth. Biases and every other weight are already set."""
+        # >>> exercise 1.5 scale_residual_projections
+        std = 0.02 / math.sqrt(2 * self.config.n_layer)
         for block in self.transformer.h:
             for proj in (block.attn.c_proj, block.mlp.c_proj):
-                if cfg.init == "nanochat":
-                    nn.init.zeros_(proj.weight)
-                else:
-                    nn.init.normal_(proj.weight, mean=0.0, std=0.02 / math.sqrt(2 * cfg.n_layer))
-        if cfg.init == "nanochat" and not cfg.tie_embeddings:
+                nn.init.normal_(proj.weight, mean=0.0, std=std)
+        # <<< exercise 1.5 scale_residual_projections
+
+    def zero_residual_branches(self) -> None:
+        """nanochat's start (ADR 009): set to ZERO the weight of both projections that write into the
+        residual stream in every block (attn.c_proj, mlp.c_proj), so every block starts as the identity,
+        and the weight of lm_head, so the model predicts the uniform distribution (loss exactly
+        ln(vocab_size)) -- unless the head is tied to the embedding (config.tie_embeddings): the shared
+        matrix is also the input, and must keep its N(0, 1) draw. Everything else is already set."""
+        # >>> exercise 1.5 zero_residual_branches
+        for block in self.transformer.h:
+            nn.init.zeros_(block.attn.c_proj.weight)
+            nn.init.zeros_(block.mlp.c_proj.weight)
+        if not self.config.tie_embeddings:
             nn.init.zeros_(self.lm_head.weight)
-        # <<< exercise 1.5 init_weights
+        # <<< exercise 1.5 zero_residual_branches
 
     def _embed(self, idx: torch.Tensor, pos0: int = 0):
-        """Token (+ absolute position) embedding of idx at positions pos0.., and RoPE's (cos, sin) or None."""
+        """Token (+ absolute position) embedding of idx at positions pos0..pos0+T-1, and those positions
+        (T,) for RoPE to rotate q and k with (None for learned and sinusoidal: added here instead)."""
         T = idx.size(1)
         if pos0 + T > self.config.block_size:
             raise ValueError(f"sequence of {pos0 + T} positions > block_size={self.config.block_size}: "
                              f"crop the input to idx[:, -{self.config.block_size}:] or raise block_size")
+        positions = torch.arange(pos0, pos0 + T, device=idx.device)
         x = self.transformer.wte(idx)
         if self.config.embed_norm:
             x = self.embed_norm(x)
         if self.config.positions == "learned":
-            x = x + self.transformer.wpe(torch.arange(pos0, pos0 + T, device=idx.device))
+            x = x + self.transformer.wpe(positions)
         elif self.config.positions == "sinusoidal":
             x = x + self.pos_table[pos0:pos0 + T].to(x.dtype)
-        rope = (self.rope_cos[pos0:pos0 + T], self.rope_sin[pos0:pos0 + T]) if self.config.positions == "rope" else None
-        return self.drop(x), rope
+        return self.drop(x), positions if self.config.positions == "rope" else None
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, ignore_index: int = -1,
                 kv_cache=None):
         """idx (B, T) token ids -> (logits (B, T, V) float32, loss or None): embed, run the blocks, then
-        the head (`head`, below). Embed idx at its positions (pos0 = kv_cache.pos with a cache, else 0),
-        run block i as block(x, rope, kv_cache, i) for i = 0..n_layer-1, and with a kv_cache call
-        kv_cache.advance(T) exactly once (T = idx.size(1)), after the last block: every layer stores its
-        keys and values at the same positions pos0..pos0+T-1, and the next forward continues after them.
-        Leave the last block's output (B, T, n_embd) in `x`: the line after the region hands it to the head."""
+        the head (`head`, below). Embed idx with `self._embed(idx, pos0)` -> (x, positions), pos0 =
+        kv_cache.pos with a cache, else 0; run block i as block(x, positions, kv_cache, i) for
+        i = 0..n_layer-1; with a kv_cache call kv_cache.advance(T) exactly once (T = idx.size(1)),
+        after the last block: every layer stores its keys and values at the same positions
+        pos0..pos0+T-1, and the next forward continues after them. Leave the last block's output
+        (B, T, n_embd) in `x`: the line after the region hands it to the head."""
         # >>> exercise 1.5 gpt_forward
-        x, rope = self._embed(idx, kv_cache.pos if kv_cache is not None else 0)
+        x, positions = self._embed(idx, kv_cache.pos if kv_cache is not None else 0)
         for i, block in enumerate(self.transformer.h):
-            x = block(x, rope, kv_cache, i)
+            x = block(x, positions, kv_cache, i)
         if kv_cache is not None:
             kv_cache.advance(idx.size(1))
         # <<< exercise 1.5 gpt_forward
@@ -202,11 +219,11 @@ class GPT(nn.Module):
         squeeze = idx.dim() == 1
         idx = idx[None] if squeeze else idx
         layer = range(self.config.n_layer)[layer]  # negative indices work, out of range raises IndexError
-        x, rope = self._embed(idx)
+        x, positions = self._embed(idx)
         for block in self.transformer.h[:layer]:
-            x = block(x, rope)
+            x = block(x, positions)
         block = self.transformer.h[layer]
-        weights = block.attn.attention_weights(block.ln_1(x), rope)
+        weights = block.attn.attention_weights(block.ln_1(x), positions)
         return weights[0] if squeeze else weights
 
     def num_params(self, non_embedding: bool = False) -> int:

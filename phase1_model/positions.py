@@ -15,11 +15,15 @@ permute with them. Three ways to break that symmetry, in historical order:
 Rotation convention. We pair channel i with channel i + d/2 ("half-split", as
 in GPT-NeoX, HF LLaMA and nanochat): x = [x1, x2] ->
 [x1 cos - x2 sin, x1 sin + x2 cos], a rotation by +angle (the paper's sign).
-The paper (and Meta's LLaMA code) pairs neighbours (2i, 2i+1) ("interleaved");
-`apply_rotary_emb_interleaved` does that with complex numbers. They are the
-same rotation applied to differently ordered channels: permuting q and k's
-channels by `interleaved_to_half_split` turns one into the other, and q . k is
-unchanged by a common permutation, so attention scores are identical.
+The paper (and Meta's LLaMA code) pairs neighbours (2i, 2i+1) ("interleaved",
+with complex numbers). They are the same rotation applied to differently ordered
+channels: permuting q and k's channels by [0, 2, 4, ..., 1, 3, 5, ...] turns one
+into the other, and q . k is unchanged by a common permutation, so attention
+scores are identical (tests/test_positions.py checks it against the paper's form).
+
+`rope` computes its cos/sin from the positions on every call: a (T, head_dim/2)
+table, negligible next to the attention matmuls (under torch.compile it fuses
+into the rotation), and a KV cache only has to say where its tokens are.
 """
 
 from __future__ import annotations
@@ -40,53 +44,47 @@ def sinusoidal_embedding(T: int, n_embd: int, base: float = 10000.0) -> torch.Te
     # <<< exercise 1.4 sinusoidal
 
 
-def rope_cache(T: int, head_dim: int, base: float = 10000.0, device=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos, sin of the angles t * theta_i, each (T, head_dim // 2) and float32 whatever torch's
-    default dtype (the model keeps them as buffers; apply_rotary_emb casts its result to x's dtype);
-    t = 0..T-1, theta_i = base^(-2i/head_dim) for i = 0..head_dim/2 - 1."""
-    # >>> exercise 1.4 rope_cache
-    theta = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float32, device=device) / head_dim)
-    angles = torch.outer(torch.arange(T, dtype=torch.float32, device=device), theta)
-    return angles.cos(), angles.sin()
-    # <<< exercise 1.4 rope_cache
+def rope(x: torch.Tensor, positions: torch.Tensor, base: float = 10000.0) -> torch.Tensor:
+    """Rotary position embedding (Su et al. 2021, eq. 15 and 34), half-split pairs.
 
-
-def apply_rotary_emb(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Rotate x (..., T, head_dim) by the cached angles (T, head_dim // 2), half-split convention.
-    Pair channel i with i + head_dim/2: [x1, x2] -> [x1 cos - x2 sin, x1 sin + x2 cos]. Same dtype as x."""
-    # >>> exercise 1.4 apply_rope
+    x (..., T, head_dim), head_dim even; positions (T,) integer tensor, the position of each of the T
+    rows (any integers: with a KV cache they start at the cache's length, and a negative position
+    rotates backwards, which is how `Rotate` computes the gradient). For channel pair
+    i = 0..head_dim/2 - 1, made of channels i and i + head_dim/2 (x1 = first half, x2 = second half):
+        theta_i = base^(-2i / head_dim),   angle = position * theta_i,
+        [x1, x2] -> [x1 cos(angle) - x2 sin(angle),  x1 sin(angle) + x2 cos(angle)]
+    a rotation by +angle of every pair. Angles, cos and sin in float32 whatever x's dtype (bf16 angles
+    would be off by whole radians at position 1000); the rotation runs in x's dtype and the result has
+    x's shape, dtype and device. Raises ValueError when head_dim is odd or positions is not (T,)."""
+    # >>> exercise 1.4 rope
+    if x.size(-1) % 2 or positions.shape != (x.size(-2),):
+        raise ValueError(f"rope needs x (..., T, head_dim) with head_dim even and positions (T,): "
+                         f"got x {tuple(x.shape)} and positions {tuple(positions.shape)}")
     d = x.size(-1) // 2
+    theta = base ** (-torch.arange(0, 2 * d, 2, dtype=torch.float32, device=x.device) / (2 * d))  # (d,)
+    angles = torch.outer(positions.to(device=x.device, dtype=torch.float32), theta)  # (T, d)
+    cos = angles.cos().to(x.dtype)
+    sin = angles.sin().to(x.dtype)
     x1, x2 = x[..., :d], x[..., d:]
-    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1).type_as(x)
-    # <<< exercise 1.4 apply_rope
+    rotated_1 = x1 * cos - x2 * sin
+    rotated_2 = x1 * sin + x2 * cos
+    return torch.cat([rotated_1, rotated_2], dim=-1)
+    # <<< exercise 1.4 rope
 
 
 class Rotate(torch.autograd.Function):
-    """apply_rotary_emb with its backward written as what it is. A rotation R is orthogonal, so the
-    gradient of y = R x is R^T grad = R(-angle) grad: apply_rotary_emb(grad, cos, -sin). Autograd would
-    instead differentiate the slices, products and concatenation one by one (zero-filled buffers,
-    extra additions); the model calls `Rotate.apply(x, cos, sin)` on its queries and keys."""
+    """`rope` with its backward written as what it is. A rotation R(m) is orthogonal and R(m)^T = R(-m),
+    so the gradient of y = R(m) x is R(-m) grad: `rope(grad, -positions)`. Autograd would instead
+    differentiate the slices, products and concatenation one by one (zero-filled buffers, extra
+    additions); the attention calls `Rotate.apply(x, positions, base)` on its queries and keys."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(cos, sin)
-        return apply_rotary_emb(x, cos, sin)
+    def forward(ctx, x: torch.Tensor, positions: torch.Tensor, base: float) -> torch.Tensor:
+        ctx.save_for_backward(positions)
+        ctx.base = base
+        return rope(x, positions, base)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        cos, sin = ctx.saved_tensors
-        return apply_rotary_emb(grad, cos, -sin), None, None
-
-
-def apply_rotary_emb_interleaved(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """The paper's convention: channels (2i, 2i+1) are the real and imaginary parts of one complex
-    number, multiplied by e^{i t theta_i} (this is how Meta's LLaMA code writes it)."""
-    z = torch.view_as_complex(x.float().reshape(*x.shape[:-1], -1, 2).contiguous())
-    rotated = z * torch.complex(cos, sin)
-    return torch.view_as_real(rotated).flatten(-2).type_as(x)
-
-
-def interleaved_to_half_split(head_dim: int) -> torch.Tensor:
-    """Permutation p with x_half = x_inter[..., p]: [0, 2, 4, ..., 1, 3, 5, ...].
-    Then apply_rotary_emb(x[..., p]) == apply_rotary_emb_interleaved(x)[..., p]."""
-    return torch.cat([torch.arange(0, head_dim, 2), torch.arange(1, head_dim, 2)])
+        (positions,) = ctx.saved_tensors
+        return rope(grad, -positions, ctx.base), None, None

@@ -1,8 +1,8 @@
-"""Print an exercise's hints one level at a time (`make hint EX=1.2`, `make hint EX=1.2:attention LEVEL=2`).
+"""Print an exercise's hints one level at a time (`make hint EX=1.2`, `make hint EX=1.2:multi_head_attention LEVEL=2`).
 
     python -m tools.hint 1.2                      # level 1 of every exercise of commit 1.2
-    python -m tools.hint 1.2:attention            # level 1 of one exercise
-    python -m tools.hint 1.2:attention --level 2  # its level 2 only (level 1 is not repeated)
+    python -m tools.hint 1.2:multi_head_attention            # level 1 of one exercise
+    python -m tools.hint 1.2:multi_head_attention --level 2  # its level 2 only (level 1 is not repeated)
 
 Try without first. Level 1 is the idea and where to read it, the next levels
 get more specific, the last one is pseudo-code. The hints live in
@@ -51,7 +51,7 @@ def parse_level(text: str) -> int | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("selector", help="a commit '1.2', one exercise '1.2:attention', or a phase '1'")
+    parser.add_argument("selector", help="a commit '1.2', one exercise '1.2:multi_head_attention', or a phase '1'")
     parser.add_argument("--level", default="1", help="which level to print (1 = the idea; the last = pseudo-code)")
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)  # the machinery's tests
     args = parser.parse_args(argv)

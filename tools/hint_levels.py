@@ -177,7 +177,7 @@ def load_hints(commit: str, exercises: list[Exercise], root: Path = REPO_ROOT) -
 
 
 # ---------------------------------------------------------------------------------------------
-# Which levels a learner opened: {"version": 1, "opened": {"1.2 attention": [1, 2]}}
+# Which levels a learner opened: {"version": 1, "opened": {"1.2 multi_head_attention": [1, 2]}}
 
 
 def state_path(root: Path = REPO_ROOT) -> Path:
@@ -186,7 +186,7 @@ def state_path(root: Path = REPO_ROOT) -> Path:
 
 
 def read_opened(root: Path = REPO_ROOT) -> dict[str, list[int]]:
-    """{'1.2 attention': [1, 2]}: the levels each exercise's hints were opened at. A missing file is
+    """{'1.2 multi_head_attention': [1, 2]}: the levels each exercise's hints were opened at. A missing file is
     {}; an unreadable one is {} with a warning (the record is a convenience, never a blocker)."""
     path = state_path(root)
     try:

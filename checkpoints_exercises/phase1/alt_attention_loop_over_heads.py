@@ -1,30 +1,40 @@
-"""Alternative solution (commit 1.2, attention): one head at a time, one query row at a time.
+"""Alternative solution (commit 1.2, multi_head_attention): one head at a time, one query row at a time.
 
-The reference is vectorised over every leading dimension and all query rows at once. This version
-flattens the leading dimensions (batch x heads) and loops: for each head and each query i, score the
-keys i may see, softmax, and average the values. Slow, but it is eq. 1 read literally, and it gives
-the same output and weights (masked entries get weight exactly 0)."""
+The reference is vectorised over heads and query rows. This version slices each head's channels out
+of q (and the key/value head it shares, h // (n_head // n_kv_head)), and for each query i scores only
+the keys it may see (positions up to i + T_k - T_q), normalises with exp(s - max) / sum (a stable
+softmax written in place), averages the values, and writes the head's output back into its channels.
+Slow, but it is eq. 1 read literally, and it gives the same output and weights."""
 
 TARGET = "phase1_model.attention"
 COMMIT = "1.2"
-EXERCISE = "attention"
+EXERCISE = "multi_head_attention"
 
 import math  # noqa: E402
 
 import torch  # noqa: E402
 
 
-def scaled_dot_product_attention(q, k, v, mask=None):
-    *lead, T_q, d = q.shape
-    T_k = k.size(-2)
-    qs, ks, vs = q.reshape(-1, T_q, d), k.reshape(-1, T_k, d), v.reshape(-1, T_k, v.size(-1))
-    outs, weights = [], []
-    for qh, kh, vh in zip(qs, ks, vs):  # one head of one sequence
-        w = torch.zeros(T_q, T_k, dtype=q.dtype, device=q.device)
-        for i in range(T_q):
-            allowed = torch.ones(T_k, dtype=torch.bool, device=q.device) if mask is None else mask[i]
-            scores = kh[allowed] @ qh[i] / math.sqrt(d)
-            w[i, allowed] = torch.softmax(scores, dim=0)
-        outs.append(w @ vh)
-        weights.append(w)
-    return torch.stack(outs).reshape(*lead, T_q, v.size(-1)), torch.stack(weights).reshape(*lead, T_q, T_k)
+def multi_head_attention(q, k, v, n_head):
+    B, T_q, C = q.shape
+    T_k, d = k.size(1), C // n_head
+    group = n_head // (k.size(-1) // d)  # query heads per key/value head
+    ys, ws = [], []
+    for b in range(B):
+        outs, rows_of_heads = [], []
+        for h in range(n_head):
+            g = h // group
+            qh, kh, vh = q[b, :, h * d:(h + 1) * d], k[b, :, g * d:(g + 1) * d], v[b, :, g * d:(g + 1) * d]
+            out_rows, w_rows = [], []
+            for i in range(T_q):
+                seen = i + T_k - T_q + 1  # keys 0 .. i + T_k - T_q
+                s = kh[:seen] @ qh[i] / math.sqrt(d)
+                e = torch.exp(s - s.max())
+                w = e / e.sum()
+                out_rows.append(w @ vh[:seen])
+                w_rows.append(torch.cat([w, w.new_zeros(T_k - seen)]))  # the future gets exactly 0
+            outs.append(torch.stack(out_rows))
+            rows_of_heads.append(torch.stack(w_rows))
+        ys.append(torch.cat(outs, dim=-1))  # head h's output in its channels
+        ws.append(torch.stack(rows_of_heads))
+    return torch.stack(ys), torch.stack(ws)

@@ -5,24 +5,20 @@ about q . k, and what do values have to do with positions?)"""
 
 TARGET = "phase1_model.attention"
 COMMIT = "1.4"
-EXERCISE = "apply_rope"
-
-import torch.nn.functional as F  # noqa: E402
+EXERCISE = "rope"
 
 from phase1_model.attention import CausalSelfAttention as _Reference  # noqa: E402
-from phase1_model.attention import split_heads  # noqa: E402
-from phase1_model.positions import apply_rotary_emb  # noqa: E402
+from phase1_model.positions import Rotate  # noqa: E402
 
 
 class CausalSelfAttention(_Reference):
     def qkv(self, x, rope=None, kv_cache=None, layer_idx=0):
         q, k, v = self.c_attn(x).split(self.sizes, dim=-1)
-        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_kv_head), split_heads(v, self.n_kv_head)
+        q, k, v = (t.unflatten(-1, (-1, self.head_dim)).transpose(1, 2) for t in (q, k, v))
         if self.qk_norm:
-            q, k = F.rms_norm(q, (self.head_dim,)), F.rms_norm(k, (self.head_dim,))
+            q, k = self.head_norm(q), self.head_norm(k)
         if rope is not None:
-            cos, sin = rope
-            q, k, v = (apply_rotary_emb(t, cos, sin) for t in (q, k, v))
+            q, k, v = (Rotate.apply(t, rope, self.rope_theta) for t in (q, k, v))
         if kv_cache is not None:
             k, v = kv_cache.update(layer_idx, k, v)
         return q, k, v

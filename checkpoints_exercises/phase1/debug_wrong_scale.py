@@ -4,14 +4,21 @@ attention maps look almost uniform at init. Find the bug; which test catches it?
 
 TARGET = "phase1_model.attention"
 COMMIT = "1.2"
-EXERCISE = "attention"
+EXERCISE = "multi_head_attention"
 
-import torch.nn.functional as F  # noqa: E402
+import torch  # noqa: E402
 
 
-def scaled_dot_product_attention(q, k, v, mask=None):
-    scores = q @ k.transpose(-2, -1) / q.size(-1)
-    if mask is not None:
-        scores = scores.masked_fill(~mask, float("-inf"))
-    weights = F.softmax(scores, dim=-1)
-    return weights @ v, weights
+def multi_head_attention(q, k, v, n_head):
+    B, T_q, C = q.shape
+    T_k, hd = k.size(1), C // n_head
+    q = q.reshape(B, T_q, n_head, hd).transpose(1, 2)
+    k = k.reshape(B, T_k, -1, hd).transpose(1, 2)
+    v = v.reshape(B, T_k, -1, hd).transpose(1, 2)
+    n_rep = n_head // k.size(1)
+    k, v = k.repeat_interleave(n_rep, dim=1), v.repeat_interleave(n_rep, dim=1)
+    scores = q @ k.transpose(-2, -1) / hd
+    future = torch.ones(T_q, T_k, dtype=torch.bool, device=q.device).triu(diagonal=T_k - T_q + 1)
+    weights = softmax(scores.masked_fill(future, float("-inf")), dim=-1)  # noqa: F821 (the copy's softmax)
+    y = (weights @ v).transpose(1, 2).reshape(B, T_q, C)
+    return y, weights

@@ -1,5 +1,7 @@
 """Self-attention (commit 1.2): from scratch == F.scaled_dot_product_attention == nn.MultiheadAttention."""
 
+import math
+
 import pytest
 import torch
 import torch.nn as nn
@@ -12,100 +14,111 @@ def rand(*shape, seed=0):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
 
-@pytest.mark.commit("1.2", "causal_mask")
-def test_causal_mask_is_lower_triangular_for_a_square(impl):
+# ---- multi_head_attention: the from-scratch function, against torch's kernels ---------------------
+
+def per_head(t: torch.Tensor, n_heads: int) -> torch.Tensor:
+    """The oracle's head split, by explicit slicing: (B, T, n_heads * hd) -> (B, n_heads, T, hd), head h
+    = channels h*hd .. (h+1)*hd - 1."""
+    hd = t.size(-1) // n_heads
+    return torch.stack([t[..., h * hd:(h + 1) * hd] for h in range(n_heads)], dim=1)
+
+
+def per_token(t: torch.Tensor) -> torch.Tensor:
+    """The oracle's head merge: (B, H, T, hd) -> (B, T, H * hd), head h in channels h*hd .. (h+1)*hd - 1."""
+    return torch.cat([t[:, h] for h in range(t.size(1))], dim=-1)
+
+
+def bottom_right_mask(T_q: int, T_k: int) -> torch.Tensor:
+    """True where query i (position T_k - T_q + i) may see key j, from position indices."""
+    return torch.arange(T_k)[None, :] <= torch.arange(T_k - T_q, T_k)[:, None]
+
+
+# float32, the same maths in another order than torch's kernel: ~1e-6 apart. 1e-5 is far below any
+# modelling mistake (a wrong scale, mask, head or softmax axis moves outputs by O(0.1)).
+TOL = dict(atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.commit("1.2", "multi_head_attention")
+@pytest.mark.parametrize("B, T_q, T_k, H, H_kv, hd", [
+    (2, 6, 6, 3, 3, 8),    # training: every query sees itself and the past
+    (1, 3, 7, 4, 4, 4),    # a chunk of 3 new queries after 4 cached keys
+    (2, 1, 5, 2, 2, 8),    # decoding one token: it sees every cached key
+    (2, 5, 5, 4, 2, 4),    # GQA: two query heads per key/value head
+    (1, 4, 9, 6, 1, 4),    # MQA after a cached prefix
+])
+def test_multi_head_attention_equals_torch_sdpa_per_head(impl, B, T_q, T_k, H, H_kv, hd):
     attention = impl("phase1_model.attention")
-    expected = torch.tensor([[i >= j for j in range(5)] for i in range(5)])
-    assert torch.equal(attention.causal_mask(5), expected)
+    q, k, v = rand(B, T_q, H * hd, seed=1), rand(B, T_k, H_kv * hd, seed=2), rand(B, T_k, H_kv * hd, seed=3)
+    y, weights = attention.multi_head_attention(q, k, v, H)
+    assert y.shape == (B, T_q, H * hd), f"y must be (B, T_q, n_head * head_dim), got {tuple(y.shape)}"
+    assert weights.shape == (B, H, T_q, T_k), \
+        f"weights must be (B, n_head, T_q, T_k) = {(B, H, T_q, T_k)}, got {tuple(weights.shape)}"
+    kh, vh = per_head(k, H_kv), per_head(v, H_kv)
+    expected = F.scaled_dot_product_attention(per_head(q, H), kh, vh, attn_mask=bottom_right_mask(T_q, T_k),
+                                              enable_gqa=H_kv != H)
+    torch.testing.assert_close(y, per_token(expected), **TOL,
+                               msg=lambda m: "y differs from torch's scaled_dot_product_attention run head by "
+                                             "head (head h = channels h*hd..(h+1)*hd-1; query i sees keys j <= "
+                                             f"i + T_k - T_q; GQA: query head h reads kv head h // (H // H_kv))\n{m}")
 
 
-@pytest.mark.commit("1.2", "causal_mask")
-def test_causal_mask_aligns_new_queries_to_the_end_of_the_cached_keys(impl):
+@pytest.mark.commit("1.2", "multi_head_attention")
+def test_attention_weights_are_the_masked_softmax_of_scaled_scores(impl):
     attention = impl("phase1_model.attention")
-    # 2 new queries at positions 3 and 4, after 3 cached keys: query i sees keys 0 .. 3 + i
-    expected = torch.tensor([[j <= 3 + i for j in range(5)] for i in range(2)])
-    assert torch.equal(attention.causal_mask(2, 5), expected)
-    assert attention.causal_mask(1, 7).all()  # one new token sees everything before it
+    B, T_q, T_k, H, hd = 1, 3, 5, 2, 4
+    q, k, v = rand(B, T_q, H * hd, seed=4), rand(B, T_k, H * hd, seed=5), rand(B, T_k, H * hd, seed=6)
+    _, w = attention.multi_head_attention(q, k, v, H)
+    torch.testing.assert_close(w.sum(-1), torch.ones(B, H, T_q))
+    assert torch.all(w[..., ~bottom_right_mask(T_q, T_k)] == 0), "masked (future) keys must get weight exactly 0"
+    for h in range(H):  # straight line, one head at a time, in float64
+        qh, kh = q[0, :, h * hd:(h + 1) * hd].double(), k[0, :, h * hd:(h + 1) * hd].double()
+        scores = (qh @ kh.T / math.sqrt(hd)).masked_fill(~bottom_right_mask(T_q, T_k), float("-inf"))
+        torch.testing.assert_close(w[0, h].double(), torch.softmax(scores, -1), **TOL,
+                                   msg=lambda m, h=h: f"weights of head {h} are not softmax(q k^T / sqrt(head_dim)) "
+                                                 f"with the causal mask\n{m}")
 
 
-@pytest.mark.commit("1.2", "attention")
-def test_attention_equals_torch_sdpa_with_and_without_causal_mask(impl):
+@pytest.mark.commit("1.2", "multi_head_attention")
+def test_multi_head_attention_inside_torch_multihead_attention_gives_its_output(impl):
+    # nn.MultiheadAttention: in_proj, causal attention per head, out_proj. Put ours in the middle.
     attention = impl("phase1_model.attention")
-    from phase1_model.attention import causal_mask  # the mask comes from the reference
-    q, k, v = rand(2, 3, 6, 8, seed=1), rand(2, 3, 6, 8, seed=2), rand(2, 3, 6, 8, seed=3)
-    out, _ = attention.scaled_dot_product_attention(q, k, v)
-    torch.testing.assert_close(out, F.scaled_dot_product_attention(q, k, v))
-    out, _ = attention.scaled_dot_product_attention(q, k, v, causal_mask(6))
-    torch.testing.assert_close(out, F.scaled_dot_product_attention(q, k, v, is_causal=True))
-
-
-@pytest.mark.commit("1.2", "attention")
-def test_attention_with_cached_prefix_mask_equals_torch_sdpa(impl):
-    attention = impl("phase1_model.attention")
-    from phase1_model.attention import causal_mask
-    q, k, v = rand(1, 2, 3, 4, seed=1), rand(1, 2, 7, 4, seed=2), rand(1, 2, 7, 4, seed=3)
-    mask = causal_mask(3, 7)
-    out, _ = attention.scaled_dot_product_attention(q, k, v, mask)
-    torch.testing.assert_close(out, F.scaled_dot_product_attention(q, k, v, attn_mask=mask))
-
-
-@pytest.mark.commit("1.2", "attention")
-def test_attention_weights_are_causal_probability_rows(impl):
-    attention = impl("phase1_model.attention")
-    from phase1_model.attention import causal_mask
-    q, k, v = rand(1, 1, 5, 4, seed=1), rand(1, 1, 5, 4, seed=2), rand(1, 1, 5, 4, seed=3)
-    _, w = attention.scaled_dot_product_attention(q, k, v, causal_mask(5))
-    assert w.shape == (1, 1, 5, 5)
-    torch.testing.assert_close(w.sum(-1), torch.ones(1, 1, 5))
-    assert torch.all(w[0, 0].triu(diagonal=1) == 0)
-    assert w[0, 0, 0, 0] == 1  # the first token can only look at itself
-
-
-@pytest.mark.commit("1.2", "split_heads")
-def test_split_heads_gives_each_head_its_own_channel_slice(impl):
-    attention = impl("phase1_model.attention")
-    x = rand(2, 5, 12)
-    heads = attention.split_heads(x, 3)
-    assert heads.shape == (2, 3, 5, 4)
-    for h in range(3):
-        torch.testing.assert_close(heads[:, h], x[..., 4 * h:4 * (h + 1)])
-
-
-@pytest.mark.commit("1.2", "merge_heads")
-def test_merge_heads_inverts_split_heads(impl):
-    attention = impl("phase1_model.attention")
-    from phase1_model.attention import split_heads
-    x = rand(2, 5, 12)
-    merged = attention.merge_heads(split_heads(x, 3))
-    assert merged.shape == (2, 5, 12)
-    torch.testing.assert_close(merged, x)
-
-
-def check_against_multihead_attention(split, merge):
     torch.manual_seed(0)
     B, T, C, H = 2, 6, 16, 4
     mha = nn.MultiheadAttention(C, H, batch_first=True)
     x = torch.randn(B, T, C)
-    q, k, v = F.linear(x, mha.in_proj_weight, mha.in_proj_bias).split(C, dim=-1)
-    y = F.scaled_dot_product_attention(split(q, H), split(k, H), split(v, H), is_causal=True)
-    ours = mha.out_proj(merge(y))
+    q, k, v = F.linear(x, mha.in_proj_weight, mha.in_proj_bias).split(C, dim=-1)  # non-contiguous views
+    y, _ = attention.multi_head_attention(q, k, v, H)
     theirs, _ = mha(x, x, x, attn_mask=nn.Transformer.generate_square_subsequent_mask(T), need_weights=False)
-    torch.testing.assert_close(ours, theirs)
+    torch.testing.assert_close(mha.out_proj(y), theirs, **TOL)
 
 
-@pytest.mark.commit("1.2", "split_heads")
-def test_multi_head_attention_with_our_split_equals_torch_multihead_attention(impl):
-    from phase1_model.attention import merge_heads
-    check_against_multihead_attention(impl("phase1_model.attention").split_heads, merge_heads)
+@pytest.mark.commit("1.2", "multi_head_attention")
+def test_multi_head_attention_is_differentiable_and_uses_only_our_primitives(impl, monkeypatch):
+    # primitives="manual" promises a forward made of the course's own code: no torch softmax or fused kernel.
+    attention = impl("phase1_model.attention")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("multi_head_attention must use phase1_model.softmax.softmax (commit 1.1), "
+                             "not torch's softmax or fused attention")
+    for name in ("softmax", "log_softmax", "scaled_dot_product_attention"):
+        monkeypatch.setattr(F, name, refuse)
+    monkeypatch.setattr(torch, "softmax", refuse)
+    monkeypatch.setattr(torch.Tensor, "softmax", refuse)
+    q, k, v = (rand(1, 4, 8, seed=s).requires_grad_() for s in (7, 8, 9))
+    y, _ = attention.multi_head_attention(q, k, v, 2)
+    y.sum().backward()
+    assert all(t.grad is not None and torch.isfinite(t.grad).all() for t in (q, k, v))
 
 
-@pytest.mark.commit("1.2", "merge_heads")
-def test_multi_head_attention_with_our_merge_equals_torch_multihead_attention(impl):
-    from phase1_model.attention import split_heads
-    check_against_multihead_attention(split_heads, impl("phase1_model.attention").merge_heads)
+@pytest.mark.commit("1.2")
+def test_causal_mask_is_bottom_right_aligned():
+    from phase1_model.attention import causal_mask
+    assert torch.equal(causal_mask(5), torch.ones(5, 5, dtype=torch.bool).tril())
+    assert torch.equal(causal_mask(2, 5), bottom_right_mask(2, 5))
+    assert causal_mask(1, 7).all()  # one new token sees everything before it
 
 
-# ---- the module: reference code, run in reference mode (and against debugging challenges) ----
+# ---- the module: reference code; its manual path runs multi_head_attention (yours, when tagged) ----
 
 def make_attn(impl, seed=0, **kw):
     attention = impl("phase1_model.attention")
@@ -113,7 +126,7 @@ def make_attn(impl, seed=0, **kw):
     return attention.CausalSelfAttention(GPTConfig(**{"n_embd": 32, "n_head": 4, **kw}))
 
 
-@pytest.mark.commit("1.2")
+@pytest.mark.commit("1.2", "multi_head_attention")
 @pytest.mark.parametrize("kw", [dict(), dict(n_kv_head=2), dict(n_kv_head=1), dict(qk_norm=True, bias=False)])
 def test_sdpa_fast_path_equals_the_manual_path(impl, kw):
     fast = make_attn(impl, **kw)
@@ -168,11 +181,9 @@ def test_attention_weights_match_the_softmax_of_the_module(impl, kw):
         torch.testing.assert_close(w[0, h], scores.softmax(-1))
 
 
-@pytest.mark.commit("1.2", "causal_mask")
-@pytest.mark.parametrize("primitives", ["torch", "manual"])
-def test_module_is_causal_and_a_chunk_after_a_cached_prefix_equals_the_full_pass(impl, primitives):
-    # The module builds its masks with causal_mask: the manual path always, the sdpa path for a chunk
-    # of several new tokens after a cached prefix (bottom-right aligned).
+def check_chunk_after_a_cached_prefix_equals_the_full_pass(impl, primitives):
+    # The manual path builds its mask inside multi_head_attention, the fast path passes causal_mask for a
+    # chunk of several new tokens after a cached prefix (bottom-right aligned).
     from phase1_model.generate import KVCache
     attn = make_attn(impl, primitives=primitives).eval()
     x = rand(1, 9, 32)
@@ -185,3 +196,13 @@ def test_module_is_causal_and_a_chunk_after_a_cached_prefix_equals_the_full_pass
     cache.advance(4)
     tail = attn(x[:, 4:], kv_cache=cache)  # 5 new queries after 4 cached keys
     torch.testing.assert_close(torch.cat([head, tail], 1), full, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.commit("1.2", "multi_head_attention")
+def test_manual_module_is_causal_and_a_chunk_after_a_cached_prefix_equals_the_full_pass(impl):
+    check_chunk_after_a_cached_prefix_equals_the_full_pass(impl, "manual")
+
+
+@pytest.mark.commit("1.2")
+def test_fast_module_is_causal_and_a_chunk_after_a_cached_prefix_equals_the_full_pass(impl):
+    check_chunk_after_a_cached_prefix_equals_the_full_pass(impl, "torch")

@@ -27,7 +27,8 @@ MUTANTS = [
       "uint16 shards for vocabularies whose ids overflow 16 bits", (P0 + "test_data.py",)),
     # ---- phase 1 --------------------------------------------------------------------------------
     M("h1-gqa-repeat-tiles", "phase1_model/attention.py",
-      "x.repeat_interleave(n_rep, dim=1)", "x.repeat(1, n_rep, 1, 1)",
+      "k.repeat_interleave(n_rep, dim=1), v.repeat_interleave(n_rep, dim=1)",
+      "k.repeat(1, n_rep, 1, 1), v.repeat(1, n_rep, 1, 1)",
       "GQA tiles the key/value heads instead of repeating each one", (P1 + "test_attention.py", P1 + "test_gpt.py")),
     M("h1-embedding-bounds-off-by-one", "phase1_model/embedding.py",
       "int(idx.max()) >= self.num_embeddings", "int(idx.max()) > self.num_embeddings",

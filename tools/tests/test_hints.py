@@ -297,15 +297,15 @@ def test_a_corrupt_record_is_a_warning_and_starts_again(course, capsys, state):
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_hint_passes_level_and_keeps_the_reading_list(state):
     exercises = find_exercises()
-    levels = load_hints("1.2", exercises)["attention"]
+    levels = load_hints("1.2", exercises)["multi_head_attention"]
     env = {**os.environ, "PYTHON": sys.executable, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.run(["make", "hint", "EX=1.2:attention", "LEVEL=2"], cwd=REPO_ROOT, env=env,
+    proc = subprocess.run(["make", "hint", "EX=1.2:multi_head_attention", "LEVEL=2"], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"hint level 2 of {len(levels)}" in proc.stdout and levels[1].splitlines()[0] in proc.stdout
     assert levels[0].splitlines()[0] not in proc.stdout
     assert "Read: docs/papers/attention-2017.md" in proc.stdout
-    assert opened(state) == {"1.2 attention": [2]}
+    assert opened(state) == {"1.2 multi_head_attention": [2]}
 
 
 # ---------------------------------------------------------------------------------------------
