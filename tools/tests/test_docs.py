@@ -72,6 +72,56 @@ def test_every_commit_with_exercises_is_in_the_curriculum():
     assert {ex.commit for ex in find_exercises()} <= set(COMMITS)
 
 
+GUIDE = REPO_ROOT / "docs/learning-guide.md"
+EXERCISE_REF_RE = re.compile(r"`(\d+\.\d+):(\w+)`")  # `1.2:multi_head_attention`, as `make hint EX=` takes it
+CHALLENGE_REF_RE = re.compile(r"`((?:debug|alt)_\w+)\.py`")
+DOCTOR_REF_RE = re.compile(r"doctor cases? ([\d–, and]+)")
+
+
+def challenge_file(stem: str) -> Path | None:
+    found = sorted(REPO_ROOT.glob(f"checkpoints_exercises/phase*/{stem}.py"))
+    return found[0] if found else None
+
+
+def test_every_exercise_challenge_and_doctor_case_the_learning_guide_names_exists():
+    from tools.exercises import select
+    text = GUIDE.read_text(encoding="utf-8")
+    exercises = find_exercises()
+    refs = EXERCISE_REF_RE.findall(text)
+    assert refs, "the learning guide names no exercise as `commit:name`: has the pattern changed?"
+    for commit, name in refs:
+        assert select(exercises, f"{commit}:{name}"), f"the learning guide names `{commit}:{name}`: no such exercise"
+    for stem in CHALLENGE_REF_RE.findall(text):
+        assert challenge_file(stem), f"the learning guide names `{stem}.py`: not in checkpoints_exercises/phase*/"
+    cases = {int(p.name[4:].split("_")[0]) for p in REPO_ROOT.glob("checkpoints_exercises/doctor/case[0-9]*_*.py")}
+    for numbers in DOCTOR_REF_RE.findall(text):
+        for lo, _, hi in re.findall(r"(\d+)(–(\d+))?", numbers):
+            for n in range(int(lo), int(hi or lo) + 1):
+                assert n in cases, f"the learning guide names doctor case {n}: no doctor/case{n}_*.py"
+
+
+def test_each_self_assessment_question_cites_the_exercise_its_challenges_break():
+    """A debugging challenge listed under a question must target one of the exercises listed with it
+    (the COMMIT and EXERCISE of its header), so the map cannot drift from what the challenges do."""
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text[text.index("## Self-assessment"):]
+    section = section[:section.index("\n## ", 1)]
+    questions = re.split(r"\n  - ", section)[1:]
+    assert len(questions) >= 5, "the self-assessment lists its questions as '  - ' bullets under each phase"
+    for q in questions:
+        cited = set(EXERCISE_REF_RE.findall(q))
+        for stem in CHALLENGE_REF_RE.findall(q):
+            path = challenge_file(stem)
+            assert path, f"the learning guide names `{stem}.py`: not in checkpoints_exercises/phase*/"
+            source = path.read_text(encoding="utf-8")
+            commit = re.search(r'^COMMIT = "([\d.]+)"', source, re.M)
+            exercise = re.search(r'^EXERCISE = "(\w+)"', source, re.M)
+            assert commit and exercise, f"{stem}.py has no COMMIT/EXERCISE header"
+            assert (commit[1], exercise[1]) in cited, (
+                f"self-assessment question {q.split(chr(10))[0]!r} cites {stem}.py, which breaks "
+                f"{commit[1]}:{exercise[1]}, but not that exercise")
+
+
 def test_every_phase_has_a_readme_and_every_doc_link_resolves():
     for pkg in phase_packages():
         assert (pkg / "README.md").exists(), f"{pkg.name}/README.md is missing"
