@@ -122,6 +122,47 @@ def test_each_self_assessment_question_cites_the_exercise_its_challenges_break()
                 f"{commit[1]}:{exercise[1]}, but not that exercise")
 
 
+TIME_CELL_RE = re.compile(r"^\| (\d+\.\d+)\b.*\| (\d+) min / (?:([\d.]+)–([\d.]+) h|—) / ([\d.]+) h[^|]*\|$", re.M)
+
+
+def commit_key(commit: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in commit.split("."))
+
+
+def test_the_schedule_adds_up_the_per_commit_estimates_of_the_phase_readmes():
+    """Each row's hours = the sum of its commits' time cells (read + write + exercises) in the phase
+    READMEs, plus 1 h for the phase checkpoint when the row ends a phase and 0.5-1 h per doctor case,
+    as the guide's text says; the guide rounds to the half hour, hence the 0.25 h tolerance."""
+    estimates = {}  # commit -> (low, high) hours
+    for readme in REPO_ROOT.glob("phase*/README.md"):
+        for commit, read, lo, hi, ex in TIME_CELL_RE.findall(readme.read_text(encoding="utf-8")):
+            fixed = int(read) / 60 + float(ex)
+            estimates[commit] = (fixed + float(lo or 0), fixed + float(hi or 0))
+    missing = set(COMMITS) - set(estimates)
+    assert not missing, f"commits without a time cell in their phase README's commit table: {sorted(missing)}"
+    last_of_phase = {max((c for c in COMMITS if c.split(".")[0] == phase), key=commit_key)
+                     for phase in {c.split(".")[0] for c in COMMITS}}
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text[text.index("## A suggested schedule"):]
+    section = section[:section.index("\n## ", 1)]
+    rows = re.findall(r"^\| [\d–]+ \| ([^|]+) \| ([\d.]+)–([\d.]+) \|", section, re.M)
+    assert rows, "the schedule table has no rows | weeks | commits | hours | goal |"
+    planned = []
+    for commits, lo, hi in rows:
+        first, last = re.match(r"(\d+\.\d+)(?:–(\d+\.\d+))?", commits).groups()
+        these = [c for c in COMMITS if commit_key(first) <= commit_key(c) <= commit_key(last or first)]
+        planned += these
+        doctor = re.findall(r"(\d+)(?:–(\d+))?", commits.partition("doctor")[2])
+        cases = sum(int(end or start) - int(start) + 1 for start, end in doctor)
+        checkpoint = 1 if last_of_phase & set(these) else 0
+        want_lo = sum(estimates[c][0] for c in these) + checkpoint + 0.5 * cases
+        want_hi = sum(estimates[c][1] for c in these) + checkpoint + 1.0 * cases
+        assert abs(float(lo) - want_lo) <= 0.25 and abs(float(hi) - want_hi) <= 0.25, (
+            f"schedule row {commits.strip()}: {lo}–{hi} h; the READMEs' estimates add up to "
+            f"{want_lo:.2f}–{want_hi:.2f} h")
+    assert planned == sorted(COMMITS, key=commit_key), "the schedule skips, repeats or reorders a commit"
+
+
 def test_every_phase_has_a_readme_and_every_doc_link_resolves():
     for pkg in phase_packages():
         assert (pkg / "README.md").exists(), f"{pkg.name}/README.md is missing"
