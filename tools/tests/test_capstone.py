@@ -165,3 +165,19 @@ def test_make_runs_the_capstone_only_when_impl_learner_is_given(target, referenc
     assert f"-m {reference}" in dry() and "capstone" not in dry()
     assert f"-m {reference}" in dry("IMPL=reference")
     assert f"-m tools.capstone {target}" in dry("IMPL=learner")
+
+
+def test_make_progress_announces_the_capstone_once_everything_passes(tmp_path):
+    from tools.tests.fake_course import env_for, learner_writes, make_course
+    root = make_course(tmp_path)
+
+    def progress() -> str:
+        return subprocess.run([sys.executable, "-m", "tools.progress", "all", "--root", str(root)], cwd=root,
+                              env=env_for(root, COLUMNS="200"), capture_output=True, text=True, timeout=120).stdout
+
+    learner_writes(root, "double", "return x + x")
+    learner_writes(root, "square", "return x + x")  # wrong: 3 -> 6, not 9
+    out = progress()
+    assert "1/2 done" in out and "Capstone unlocked" not in out and "once every exercise passes" in out, out
+    learner_writes(root, "square", "return x * x")
+    assert "Capstone unlocked: make demo IMPL=learner" in progress()
