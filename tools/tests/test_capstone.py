@@ -106,16 +106,18 @@ def test_it_refuses_naming_every_exercise_still_a_stub(tmp_path):
     assert not (tmp_path / "out").exists()  # nothing ran
 
 
-def test_reference_names_load_the_learners_files(tmp_path):
-    """`demo --help` imports the demo's modules and stops: the learner's loss.py must be what
-    `phase2_training.loss` is (the demo imports it at the top)."""
+@pytest.mark.parametrize("entry", ["demo", "speedrun"])
+def test_reference_names_load_the_learners_files(tmp_path, entry):
+    """`<entry> --help` imports the entry's modules and stops: the learner's loss.py must be what
+    `phase2_training.loss` is (the trainer's evaluation imports it)."""
     root = scratch_course(tmp_path)
     with (root / "phase2_training/exercises/loss.py").open("a", encoding="utf-8") as f:
         f.write('\nprint(f"CAPSTONE-MARK module {__name__} from {__file__}")\n')
-    proc = run(root, "tools.capstone", "demo", "--help")
+    proc = run(root, "tools.capstone", entry, "--help")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"CAPSTONE-MARK module phase2_training.loss from {root / 'phase2_training/exercises/loss.py'}" \
         in proc.stdout, proc.stdout
+    assert proc.stdout.count("CAPSTONE-MARK") == 1  # loaded once: never also as phase2_training.exercises.loss
 
 
 @pytest.mark.slow
