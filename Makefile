@@ -91,14 +91,26 @@ doctor: ## the training-doctor lab: run broken case CASE=1..7 and diagnose it (F
 	@$(PYTHON) -m checkpoints_exercises.doctor.run $(or $(CASE),$(error give CASE=, e.g. make doctor CASE=1)) \
 	  $(if $(filter-out 0 no false,$(FIXED)),--fixed)
 
-demo: ## corpus -> tokenizer -> shards -> GPT -> report, CPU, offline, <= 10 min on 2 cores (runs/demo/)
+# IMPL defaults to learner for `make phaseX.Y`, but `make demo` and `make speedrun` run the reference
+# unless IMPL is given explicitly: `make demo IMPL=learner` is the capstone (tools/capstone.py).
+RUN_IMPL := $(if $(filter file,$(origin IMPL)),reference,$(IMPL))
+
+demo: ## corpus -> tokenizer -> shards -> GPT -> report, CPU, <= 10 min, runs/demo/ (IMPL=learner: YOUR code)
+ifeq ($(RUN_IMPL),learner)
+	$(PYTHON) -m tools.capstone demo
+else
 	$(PYTHON) -m phase2_training.demo
+endif
 
 demo-gpu: ## the demo pipeline with a bigger model on one GPU (bf16, compile) into runs/demo_gpu/
 	$(PYTHON) -m phase2_training.demo --config examples/demo_gpu.py --out runs/demo_gpu
 
-speedrun: ## the 10-minute CPU speedrun: best val bits/byte in 600 s, data included (docs/speedrun.md)
+speedrun: ## the 10-minute CPU speedrun: best val bits/byte in 600 s (docs/speedrun.md; IMPL=learner: YOUR code)
+ifeq ($(RUN_IMPL),learner)
+	$(PYTHON) -m tools.capstone speedrun
+else
 	$(PYTHON) -m phase3_optim.speedrun
+endif
 
 gpu-check: ## one GPU, < 9 min: 500M speed/MFU, fp32 vs bf16, Muon vs AdamW, demo-gpu, resume, NCCL (DRY=1: CPU)
 	$(PYTHON) -m phase4_distributed.gpu_check $(if $(DRY),--dry,)

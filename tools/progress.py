@@ -209,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         if to_run else ({}, {})
     statuses = statuses_of(exercises, results, tests, learner, root)
     ok = report(exercises, statuses, learner, console, root)
+    if learner and args.selector == "all":  # the whole course: is the capstone (tools/capstone.py) open?
+        from tools.capstone import unlocked_message
+        console.print(unlocked_message(ok), soft_wrap=True)
     if args.times:
         for key, result in results.items():
             peak = max((e.get("vmpeak", 0) for e in result.events if e["event"] == "done"), default=0)
