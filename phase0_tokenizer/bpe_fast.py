@@ -28,11 +28,13 @@ add the counters (count_chunks with workers > 1). The merge loop stays serial.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import multiprocessing
 import os
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 import regex
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -206,6 +208,24 @@ def best_pair(heap: list, counts: dict) -> tuple[int, int] | None:
     return None
 
 
+@contextmanager
+def cyclic_gc_paused():
+    """Switch Python's cycle collector off for a while (the reference counts still free everything).
+
+    The trainer allocates millions of small tuples (pairs, heap entries) that never form cycles. Each
+    allocation burst makes the collector walk every live container again, which costs about a quarter
+    of the merge loop on 20 MB of text, for no garbage found.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@cyclic_gc_paused()
 def train_bpe_fast(text: str, vocab_size: int, pattern: str = GPT4_SPLIT_PATTERN, special_tokens=(),
                    verbose: bool = False, workers: int | None = None) -> dict[tuple[int, int], int]:
     """Same contract and same merges as phase0_tokenizer.bpe.train_bpe, in roughly O(text + merges x touched).
@@ -243,9 +263,15 @@ def train_bpe_fast(text: str, vocab_size: int, pattern: str = GPT4_SPLIT_PATTERN
                 new = update(word, pair, new_id, freqs[wid], counts)
                 if new is not word:
                     words[wid] = new
-                    for p in zip(new, new[1:]):
-                        if new_id in p:  # only pairs with the new token are new: index and queue them
-                            new_pairs[p].add(wid)
+                    # only pairs with the new token are new: index and queue them. Find each
+                    # occurrence of new_id with list.index (C speed) rather than walking every pair
+                    i, last = -1, len(new) - 1
+                    for _ in range(new.count(new_id)):
+                        i = new.index(new_id, i + 1)
+                        if i > 0:
+                            new_pairs[new[i - 1], new_id].add(wid)
+                        if i < last:
+                            new_pairs[new_id, new[i + 1]].add(wid)
             del counts[pair]
             for p, wids in new_pairs.items():
                 where[p] = wids
