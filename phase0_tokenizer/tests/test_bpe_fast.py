@@ -224,3 +224,14 @@ def test_two_worker_processes_count_and_train_exactly_like_one(monkeypatch):
     assert list(merges.items()) == list(train_bpe(text, 256 + 60, special_tokens=("<|bos|>",)).items())
     # another pattern cannot be sliced safely: it is counted in one process, with the same result
     assert count_chunks(text, r"\S+|\s+", workers=2) == count_chunks(text, r"\S+|\s+", workers=1)
+    # three slices: this process counts one, two forked workers the others
+    assert count_chunks(text, special_tokens=("<|bos|>",), workers=3) == whole
+
+
+@pytest.mark.commit("0.2")
+def test_spawned_workers_count_like_one_process(monkeypatch):
+    # Where fork is missing (Windows, macOS) the workers are spawned and get their slice as a string.
+    from phase0_tokenizer import bpe_fast
+    text = (load_corpus("asv", max_bytes=20_000) + "\n" + UNICODE_TEXT + CODE_TEXT) * 2
+    monkeypatch.setattr(bpe_fast.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert bpe_fast.count_chunks(text, workers=2) == Counter(tuple(c.encode()) for c in pretokenize(text))
