@@ -22,8 +22,10 @@ bytes in an order-reversing form (see `heap_key`).
 
 On large text, most of the time goes to step 1, running the split regex over every
 character. Counting is a sum, so it parallelises: cut the text into one slice per
-core at places where a chunk always starts, count each slice in its own process,
-add the counters (count_chunks with workers > 1). The merge loop stays serial.
+core at places where a chunk always starts, count each slice in its own process
+(this one included), add the counters (count_chunks with workers > 1). The merge
+loop stays serial; it runs with Python's cycle collector paused (cyclic_gc_paused),
+which otherwise spends a quarter of it re-walking the trainer's millions of tuples.
 """
 
 from __future__ import annotations
