@@ -165,12 +165,14 @@ def count_chunks(text: str, pattern: str = GPT4_SPLIT_PATTERN, special_tokens=()
 
 def pair_stats(words: list[list[int]], freqs: list[int]) -> tuple[dict, dict]:
     """Pair counts over all chunks, each chunk weighted by its frequency, and the index pair -> chunk ids."""
-    counts = defaultdict(int)
-    where = defaultdict(set)
-    for wid, (word, freq) in enumerate(zip(words, freqs)):
+    occurrences = defaultdict(list)  # pair -> the id of the chunk holding it, once per occurrence
+    for wid, word in enumerate(words):
         for pair in zip(word, word[1:]):
-            counts[pair] += freq
-            where[pair].add(wid)
+            occurrences[pair].append(wid)
+    # A pair's count is the sum of the frequencies of the chunks in its list (a chunk holding it twice
+    # is there twice); summing a list in C halves the time of a `counts[pair] += freq` in the loop.
+    counts = defaultdict(int, {pair: sum(map(freqs.__getitem__, wids)) for pair, wids in occurrences.items()})
+    where = {pair: set(wids) for pair, wids in occurrences.items()}
     return counts, where
 
 
