@@ -62,6 +62,9 @@ def heap_key(token: bytes) -> str:
 # Below this, a second process costs more than it saves. Counting costs ~0.09 CPU s per million
 # characters; starting a forked worker and merging its counter back costs ~0.02 s (measured, 2 cores).
 PARALLEL_MIN_CHARS = 500_000
+# Where there is no fork (Windows, macOS) a worker is spawned: a fresh interpreter that imports the
+# modules again, ~0.5 s before it counts anything, so it only pays on much larger text.
+SPAWN_MIN_CHARS = 16_000_000
 # Both split patterns always start a chunk at a non-space that follows "\n" after a non-space:
 # no chunk runs across such a newline, and no rule looks behind. So counting the two sides of
 # such a cut separately gives exactly the counts of the whole (tested with 2 workers).
@@ -87,11 +90,12 @@ def _count_strings(text: str, pattern: str, special_tokens) -> Counter:
 
 
 def default_workers(n_chars: int) -> int:
-    """One process per available core for large text, else 1."""
-    if n_chars < PARALLEL_MIN_CHARS:
+    """One process per available core for large text, else 1 (see PARALLEL_MIN_CHARS, SPAWN_MIN_CHARS)."""
+    least = PARALLEL_MIN_CHARS if "fork" in multiprocessing.get_all_start_methods() else SPAWN_MIN_CHARS
+    if n_chars < least:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, n_chars // (PARALLEL_MIN_CHARS // 2)))
+    return max(1, min(cores, n_chars // (least // 2)))
 
 
 def slice_bounds(text: str, n: int, special_tokens=()) -> list[tuple[int, int]]:
