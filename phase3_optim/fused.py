@@ -61,24 +61,25 @@ def resolve_fused(fused: bool | None, device: torch.device) -> bool:
 @functools.cache
 def compiled(fn):
     """torch.compile(fn) for optimizer steps: one whole graph (fullgraph), static shapes (the fastest kernels;
-    one compilation per group's list of shapes, reused every step)."""
+    one compilation per list of shapes, reused every step).
+    Also leaves room for one graph per shape list: the default limit of 8 recompilations would silently fall
+    back to slow eager code on a model with many shapes. Raised once, here, not patched around every call:
+    `config.patch` per call cost ~50 us, a tenth of a small model's whole step."""
+    config = torch._dynamo.config
+    name = "recompile_limit" if hasattr(config, "recompile_limit") else "cache_size_limit"
+    setattr(config, name, max(64, getattr(config, name)))
     return torch.compile(fn, fullgraph=True, dynamic=False)
 
 
 def call_compiled(fn, *args, **kwargs) -> tuple[bool, object]:
     """(True, compiled(fn)(*args)), or (False, None) when compiling failed on this device: the caller then takes
-    the unfused path (we warn once and stop trying there).
-    Leaves room for one graph per param group and shape bucket: the default limit of 8 recompilations would
-    silently fall back to slow eager code on a model with many shapes."""
-    config = torch._dynamo.config
-    name = "recompile_limit" if hasattr(config, "recompile_limit") else "cache_size_limit"
+    the unfused path (we warn once and stop trying there)."""
     first = args[0][0] if isinstance(args[0], (list, tuple)) else args[0]
     device_type = first.device.type
     if device_type in _broken:
         return False, None
     try:
-        with config.patch(**{name: max(64, getattr(config, name))}):
-            return True, compiled(fn)(*args, **kwargs)
+        return True, compiled(fn)(*args, **kwargs)
     except Exception as e:  # a broken compiler tool chain must not stop training: fall back, say so once
         _broken.add(device_type)
         warnings.warn(f"torch.compile failed on {device_type} ({type(e).__name__}: {str(e)[:300]}); "
@@ -87,33 +88,52 @@ def call_compiled(fn, *args, **kwargs) -> tuple[bool, object]:
 
 
 def adamw_math(params: list[torch.Tensor], grads: list[torch.Tensor], exp_avgs: list[torch.Tensor],
-               exp_avg_sqs: list[torch.Tensor], neg_step_size: torch.Tensor, bias_correction2_sqrt: torch.Tensor,
-               one_minus_beta1: torch.Tensor, beta2: torch.Tensor, one_minus_beta2: torch.Tensor, eps: torch.Tensor,
-               decay: torch.Tensor, weight_decay: torch.Tensor, decoupled: bool, has_decay: bool) -> None:
-    """adam.adam_update for a list of tensors, scalars as 0-d tensors (neg_step_size = -lr / (1 - beta1^t),
-    decay = 1 - lr*wd). Meant to run compiled: each tensor's update becomes one fused loop."""
-    for p, g, m, v in zip(params, grads, exp_avgs, exp_avg_sqs):
-        if has_decay:
-            if decoupled:
+               exp_avg_sqs: list[torch.Tensor], hyper: torch.Tensor, rows: tuple[int, ...],
+               decoupled: tuple[bool, ...], has_decay: tuple[bool, ...]) -> None:
+    """adam.adam_update for a list of tensors from several param groups. Tensor i uses row rows[i] of `hyper`,
+    its group's scalars (see `adam_hyper_row`), and that group's decoupled / has_decay flags.
+    Meant to run compiled: the whole list becomes one kernel, one fused loop per tensor."""
+    for p, g, m, v, r in zip(params, grads, exp_avgs, exp_avg_sqs, rows):
+        neg_step_size, bias_correction2_sqrt, one_minus_beta1, beta2, one_minus_beta2, eps, decay, wd = hyper[r]
+        if has_decay[r]:
+            if decoupled[r]:
                 p.mul_(decay)
             else:
-                g = g + weight_decay * p
+                g = g + wd * p
         m.lerp_(g, one_minus_beta1)
         v.mul_(beta2).addcmul_(g, g, value=one_minus_beta2)
         denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
         p.addcdiv_(m, denom, value=neg_step_size)
 
 
-def adam_fused(params: list[torch.Tensor], grads: list[torch.Tensor], exp_avgs: list[torch.Tensor],
-               exp_avg_sqs: list[torch.Tensor], step: int, lr: float, beta1: float, beta2: float, eps: float,
-               weight_decay: float, decoupled: bool) -> bool:
-    """One compiled Adam(W) step for a group whose tensors share device, dtype and step t.
+def adam_hyper_row(step: int, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float) -> list[float]:
+    """A group's scalars for adamw_math, computed in Python float64 as adam_update does:
+    -lr / (1 - beta1^t), sqrt(1 - beta2^t), 1 - beta1, beta2, 1 - beta2, eps, 1 - lr*wd, wd."""
+    return [-lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5, 1 - beta1, beta2, 1 - beta2, eps,
+            1 - lr * weight_decay, weight_decay]
+
+
+def adam_fused(groups: list[tuple[list, list, list, list, int, dict]]) -> bool:
+    """One compiled Adam(W) step for several groups at once: ONE call (one set of guards, one kernel launch)
+    per step instead of one per group. Each entry is (params, grads, exp_avgs, exp_avg_sqs, step t, hp) with
+    hp = lr, beta1, beta2, eps, weight_decay, decoupled; all tensors share one device and dtype.
     Returns False (nothing done) if compiling is not possible, so the caller takes the unfused path."""
-    # The scalars are computed in Python float64, as adam_update does, then stored in the params' dtype
-    # (the rounding eager PyTorch applies to a Python scalar), on the CPU (read as scalars by the kernels).
-    scalars = [-lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5, 1 - beta1, beta2, 1 - beta2, eps,
-               1 - lr * weight_decay, weight_decay]
-    dtype = params[0].dtype
-    tensors = [torch.tensor(x, dtype=dtype) for x in scalars]
-    ok, _ = call_compiled(adamw_math, params, grads, exp_avgs, exp_avg_sqs, *tensors, decoupled, weight_decay != 0)
+    params, grads, exp_avgs, exp_avg_sqs, rows, hyper, decoupled, has_decay = [], [], [], [], [], [], [], []
+    for r, (ps, gs, ms, vs, step, hp) in enumerate(groups):
+        params += ps
+        grads += gs
+        exp_avgs += ms
+        exp_avg_sqs += vs
+        rows += [r] * len(ps)
+        hyper.append(adam_hyper_row(step, hp["lr"], hp["beta1"], hp["beta2"], hp["eps"], hp["weight_decay"]))
+        decoupled.append(hp["decoupled"])
+        has_decay.append(hp["weight_decay"] != 0)
+    # One small CPU tensor for every scalar of every group (one allocation per step, not 8 per group), in the
+    # params' dtype (the rounding eager PyTorch applies to a Python scalar). On an accelerator its entries go
+    # in as 0-d CPU tensors, which a kernel reads as plain scalars (no host-to-device copy, no sync).
+    table = torch.tensor(hyper, dtype=params[0].dtype)
+    if params[0].device.type != "cpu":
+        table = [list(row.unbind()) for row in table]
+    ok, _ = call_compiled(adamw_math, params, grads, exp_avgs, exp_avg_sqs, table, tuple(rows), tuple(decoupled),
+                          tuple(has_decay))
     return ok

@@ -38,7 +38,7 @@ from collections.abc import Callable
 
 import torch
 
-from phase3_optim.adam import adam_group_step, adam_path
+from phase3_optim.adam import adam_group_step, adam_path, adam_step
 from phase3_optim.fused import call_compiled, resolve_fused
 from phase3_optim.sgd import GroupStepOptimizer
 
@@ -220,6 +220,19 @@ class MuonAdamW(GroupStepOptimizer):
             muon_group_step(group, self.state)
         else:
             adam_group_step(group, self.state)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """GroupStepOptimizer.step, but the AdamW groups all at once (one compiled call on the fused path)."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            if group["use_muon"]:
+                muon_group_step(group, self.state)
+        adam_step([g for g in self.param_groups if not g["use_muon"]], self.state)
+        return loss
 
     def describe(self) -> str:
         """For a trainer's log line, e.g.
