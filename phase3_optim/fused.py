@@ -13,15 +13,20 @@ Two details make compilation pay:
 - the hyper-parameters (lr, the bias corrections, ...) go in as 0-d tensors, not Python
   floats: a compiled graph is specialised on Python numbers, so a new lr each step (the
   schedule) or a new step count would recompile every step;
-- a whole param group is one call (the loop over tensors is unrolled into one graph), so
-  the per-call overhead is paid once per group, not once per tensor.
+- every param group is in ONE call (the loop over tensors is unrolled into one graph, and
+  the scalars of all groups are one small table): the per-call overhead (guards, wrappers,
+  ~30 us + ~2 us per tensor) is paid once per step, not once per group or per tensor. At
+  0.92M parameters, one call per group and 8 new 0-d tensors per group made the step 2.3x
+  torch's fused kernel; one call per step brought it to ~1.05x.
 
 `adamw_math` is the update of `adam.adam_update` written with tensor scalars; the tests
 check the compiled step against the readable one (equal within float32 round-off).
-`compiled(fn)` is how both AdamW and Muon's Newton-Schulz get compiled (muon.py compiles
-`newton_schulz` itself: one definition of the iteration). `resolve_fused` is the switch:
-True, False, or None = the fastest path this device supports; `MNC_FUSED=0` in the
-environment turns None into False (test suites use it: every new process compiles afresh).
+`compiled(fn)` is how both AdamW and Muon's step get compiled (muon.py compiles its own
+`muon_math`, which calls `newton_schulz`: one definition of the iteration). `resolve_fused` is the
+switch: True, False, or None = compile where this device can; `MNC_FUSED=0` in the environment turns
+None into False (test suites use it: every new process compiles afresh). Compiling costs time once
+(10-35 s on a CPU), so `expected_fused` decides for a whole run what None should mean: compile only
+when the run is long enough for the faster step to pay the compile back (build_optimizer's default).
 """
 
 from __future__ import annotations
@@ -56,6 +61,38 @@ def resolve_fused(fused: bool | None, device: torch.device) -> bool:
         raise RuntimeError(f"fused=True needs torch.compile to generate kernels on {device.type}: a C++ compiler "
                            "(g++/clang++) on CPU or Triton on CUDA. Install one, or use fused=None (fastest available)")
     return bool(fused)
+
+
+# The cost rule for fused=None on the CPU (build_optimizer's default), from `python -m bench.bench_optim`
+# (2-core x86 CPU, torch 2.13, docs/comparisons/optimizer-comparison.md): compiling the step costs
+# 10-35 s once (more on a busy machine), and the compiled step saves 1.2e-9 s (0.92M params: foreach
+# ~2.0 ms vs fused ~0.9 ms) to 3.2e-9 s (52M params) per parameter per step over the foreach step.
+# Compile when the expected saving over the run, with the low end of both, beats the compile time.
+CPU_COMPILE_S = 20.0
+CPU_SAVED_S_PER_PARAM_STEP = 1e-9
+DEFAULT_STEPS = 1000  # assumed run length when the caller does not say (TrainConfig's default max_steps)
+
+
+def expected_fused(device: torch.device, n_params: int, steps: int | None) -> tuple[bool, str]:
+    """fused=None made concrete for one run: (compile?, why), the why for the trainer's log.
+
+    On the CPU compiling pays only on long enough runs of big enough models: n_params * steps *
+    CPU_SAVED_S_PER_PARAM_STEP > CPU_COMPILE_S (with the figures above: n_params * steps > 2e10, e.g. a 20M
+    model for 1000 steps; the 0.92M demo for 1200 steps would save ~1 s for ~20 s of compiling).
+    On an accelerator: compile whenever possible (a foreach step launches ~10 kernels per stage there;
+    the compile cost against the saving is not measured on GPU yet)."""
+    if not resolve_fused(None, device):
+        off = os.environ.get(FUSED_ENV, "1") == "0"
+        return False, f"not fused: {FUSED_ENV}=0" if off else f"not fused: torch.compile unavailable on {device.type}"
+    if device.type != "cpu":
+        return True, f"fused: compiling pays on {device.type}"
+    steps_note = "" if steps is not None else " (assumed; pass steps=)"
+    steps = DEFAULT_STEPS if steps is None else steps
+    saved = n_params * steps * CPU_SAVED_S_PER_PARAM_STEP
+    verdict = "fused" if saved > CPU_COMPILE_S else "not fused"
+    rel = ">" if saved > CPU_COMPILE_S else "<="
+    return saved > CPU_COMPILE_S, (f"{verdict}: {n_params / 1e6:.2f}M params x {steps} steps{steps_note} would save "
+                                   f"~{saved:.0f} s {rel} ~{CPU_COMPILE_S:.0f} s of compiling on CPU")
 
 
 @functools.cache

@@ -134,40 +134,63 @@ def muon_group_step(group: dict, state: dict) -> None:
             raise ValueError(f"Muon got a parameter of shape {tuple(p.shape)}: it is for 2-D hidden matrices only; "
                              "give embeddings, the head, norms and biases to AdamW (build_optimizer does this)")
     dtype = group.get("ns_dtype") or default_ns_dtype(params[0].device)
-    fused = resolve_fused(group.get("fused", False), params[0].device)
     ns_args = (group["ns_steps"], tuple(group["ns_coefficients"]), group["eps"], dtype)
-
-    def orthogonalize(G: torch.Tensor) -> torch.Tensor:
-        if fused:  # the same newton_schulz, compiled (fused.py): elementwise work fused into the matmuls' loops
-            ok, out = call_compiled(newton_schulz, G, *ns_args)
-            if ok:
-                return out
-        return newton_schulz(G, *ns_args)
-
-    def orthogonalize_all(updates: list[torch.Tensor]) -> list[torch.Tensor]:
-        """Bucket by shape, orthogonalize each bucket in one batched call."""
-        buckets: dict[tuple, list[int]] = {}
-        for i, u in enumerate(updates):
-            buckets.setdefault((tuple(u.shape), u.device), []).append(i)
-        ortho: list[torch.Tensor | None] = [None] * len(updates)
-        for idx in buckets.values():
-            if len(idx) == 1 or not group.get("batched", True):
-                for i in idx:
-                    ortho[i] = orthogonalize(updates[i])
-            else:
-                out = orthogonalize(torch.stack([updates[i] for i in idx]))
-                for j, i in enumerate(idx):
-                    ortho[i] = out[j]
-        return ortho
-
+    # Same-shape matrices share a bucket (one batched NS call each), unless batched=False.
+    by_shape: dict[tuple, list[int]] = {}
+    for i, p in enumerate(params):
+        by_shape.setdefault((tuple(p.shape), p.device), []).append(i)
+    buckets = tuple(tuple(idx) for idx in by_shape.values())
+    if not group.get("batched", True):
+        buckets = tuple((i,) for idx in buckets for i in idx)
     bufs = []
     for p in params:
         st = state[p]
         if "momentum_buffer" not in st:
             st["momentum_buffer"] = torch.zeros_like(p.grad)
         bufs.append(st["momentum_buffer"])
-    muon_update(params, [p.grad for p in params], bufs, group["lr"], group["momentum"], group["nesterov"],
-                group["weight_decay"], group["adjust_lr_fn"], orthogonalize_all)
+    grads = [p.grad for p in params]
+    lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
+    if resolve_fused(group.get("fused", False), params[0].device) and len({p.dtype for p in params}) == 1:
+        # The whole step in one compiled call (fused.py); scalars as one table, so a new lr does not recompile.
+        hyper = torch.tensor([[1 - momentum, momentum, 1 - lr * wd, -adjusted_lr(lr, p.shape, group["adjust_lr_fn"])]
+                              for p in params], dtype=params[0].dtype)
+        if params[0].device.type != "cpu":  # 0-d CPU tensors: read as scalars by a device kernel, no copy
+            hyper = [list(row.unbind()) for row in hyper]
+        ok, _ = call_compiled(muon_math, params, grads, bufs, hyper, group["nesterov"], wd != 0, buckets, ns_args)
+        if ok:
+            return
+    muon_update(params, grads, bufs, lr, momentum, group["nesterov"], wd, group["adjust_lr_fn"],
+                lambda directions: orthogonalize_buckets(directions, buckets, ns_args))
+
+
+def orthogonalize_buckets(updates: list[torch.Tensor], buckets: tuple[tuple[int, ...], ...],
+                          ns_args: tuple) -> list[torch.Tensor]:
+    """newton_schulz of every update, in order: each bucket of indices (same-shape matrices) is stacked into
+    one batch, so each NS step is one batched matmul instead of one per matrix (fewer, bigger kernels)."""
+    ortho: list[torch.Tensor | None] = [None] * len(updates)
+    for idx in buckets:
+        if len(idx) == 1:
+            ortho[idx[0]] = newton_schulz(updates[idx[0]], *ns_args)
+        else:
+            out = newton_schulz(torch.stack([updates[i] for i in idx]), *ns_args)
+            for j, i in enumerate(idx):
+                ortho[i] = out[j]
+    return ortho
+
+
+def muon_math(params: list[torch.Tensor], grads: list[torch.Tensor], bufs: list[torch.Tensor], hyper,
+              nesterov: bool, has_decay: bool, buckets: tuple[tuple[int, ...], ...], ns_args: tuple) -> None:
+    """muon_update with its scalars as tensors, for the compiled path: row i of `hyper` holds tensor i's
+    (1 - momentum, momentum, 1 - lr * wd, -adjusted_lr). Compiled as ONE graph: the momentum, the stacking,
+    Newton-Schulz and the update of every matrix (the elementwise work fused into few loops)."""
+    directions = []
+    for g, buf, (one_minus_momentum, momentum, _, _) in zip(grads, bufs, hyper):
+        buf.lerp_(g, one_minus_momentum)
+        directions.append(g.lerp(buf, momentum) if nesterov else buf)
+    for p, o, (_, _, decay, neg_lr) in zip(params, orthogonalize_buckets(directions, buckets, ns_args), hyper):
+        if has_decay:
+            p.mul_(decay)
+        p.add_(o.to(p.dtype) * neg_lr)  # in p's dtype, as eager add_(o, alpha=...) computes it
 
 
 MUON_DEFAULTS = dict(lr=0.02, momentum=0.95, nesterov=True, weight_decay=0.0, ns_steps=5,
@@ -239,4 +262,5 @@ class MuonAdamW(GroupStepOptimizer):
         'Muon+AdamW (ours; Muon: NS float32 compiled; AdamW: fused: torch.compile)'."""
         muon = sorted({muon_path(g) for g in self.param_groups if g["use_muon"]})
         adamw = sorted({adam_path(g) for g in self.param_groups if not g["use_muon"]})
-        return f"Muon+AdamW (ours; Muon: {', '.join(muon)}; AdamW: {', '.join(adamw) or 'no groups'})"
+        why = f"; {self.path_reason}" if getattr(self, "path_reason", None) else ""
+        return f"Muon+AdamW (ours; Muon: {', '.join(muon)}; AdamW: {', '.join(adamw) or 'no groups'}{why})"
