@@ -21,12 +21,13 @@ Two details make compilation pay:
 
 `adamw_math` is the update of `adam.adam_update` written with tensor scalars; the tests
 check the compiled step against the readable one (equal within float32 round-off).
-`compiled(fn)` is how both AdamW and Muon's step get compiled (muon.py compiles its own
-`muon_math`, which calls `newton_schulz`: one definition of the iteration). `resolve_fused` is the
-switch: True, False, or None = compile where this device can; `MNC_FUSED=0` in the environment turns
-None into False (test suites use it: every new process compiles afresh). Compiling costs time once
-(10-35 s on a CPU), so `expected_fused` decides for a whole run what None should mean: compile only
-when the run is long enough for the faster step to pay the compile back (build_optimizer's default).
+`compiled(fn)` is how both AdamW and Muon's step get compiled (muon.py compiles its momentum,
+`newton_schulz` itself, one graph per matrix shape, and its update: one definition of the iteration).
+`resolve_fused` is the switch: True, False, or None = compile where this device can; `MNC_FUSED=0`
+in the environment turns None into False (test suites use it: every new process compiles afresh).
+Compiling costs time once (10-60 s on a CPU), so `expected_fused` decides for a whole run what None
+should mean: compile only when the run is long enough for the faster step to pay the compile back
+(build_optimizer's default).
 """
 
 from __future__ import annotations
@@ -122,6 +123,12 @@ def call_compiled(fn, *args, **kwargs) -> tuple[bool, object]:
         warnings.warn(f"torch.compile failed on {device_type} ({type(e).__name__}: {str(e)[:300]}); "
                       "using the unfused optimizer step from now on", RuntimeWarning, stacklevel=2)
         return False, None
+
+
+def compiled_or_eager(fn, *args):
+    """compiled(fn)(*args) where compiling works, else fn(*args): the same code run eagerly."""
+    ok, out = call_compiled(fn, *args)
+    return out if ok else fn(*args)
 
 
 def adamw_math(params: list[torch.Tensor], grads: list[torch.Tensor], exp_avgs: list[torch.Tensor],

@@ -39,7 +39,7 @@ from collections.abc import Callable
 import torch
 
 from phase3_optim.adam import adam_group_step, adam_path, adam_step
-from phase3_optim.fused import call_compiled, resolve_fused
+from phase3_optim.fused import compiled_or_eager, resolve_fused
 from phase3_optim.sgd import GroupStepOptimizer
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)  # Jordan et al. 2024; the same as torch.optim.Muon
@@ -124,8 +124,8 @@ def muon_update(params: list[torch.Tensor], grads: list[torch.Tensor], bufs: lis
 
 
 def muon_group_step(group: dict, state: dict) -> None:
-    """One Muon step for every parameter of one group. Same-shape matrices are orthogonalized together
-    as a batch (one batched matmul per NS step instead of one per matrix: fewer, bigger kernels)."""
+    """One Muon step for every parameter of one group: muon_update, or its compiled parts (fused=True).
+    On accelerators same-shape matrices are orthogonalized together as a batch (shape_buckets)."""
     params = [p for p in group["params"] if p.grad is not None]
     if not params:
         return
@@ -135,13 +135,7 @@ def muon_group_step(group: dict, state: dict) -> None:
                              "give embeddings, the head, norms and biases to AdamW (build_optimizer does this)")
     dtype = group.get("ns_dtype") or default_ns_dtype(params[0].device)
     ns_args = (group["ns_steps"], tuple(group["ns_coefficients"]), group["eps"], dtype)
-    # Same-shape matrices share a bucket (one batched NS call each), unless batched=False.
-    by_shape: dict[tuple, list[int]] = {}
-    for i, p in enumerate(params):
-        by_shape.setdefault((tuple(p.shape), p.device), []).append(i)
-    buckets = tuple(tuple(idx) for idx in by_shape.values())
-    if not group.get("batched", True):
-        buckets = tuple((i,) for idx in buckets for i in idx)
+    buckets = shape_buckets(params, group.get("batched"))
     bufs = []
     for p in params:
         st = state[p]
@@ -150,51 +144,72 @@ def muon_group_step(group: dict, state: dict) -> None:
         bufs.append(st["momentum_buffer"])
     grads = [p.grad for p in params]
     lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
-    if resolve_fused(group.get("fused", False), params[0].device) and len({p.dtype for p in params}) == 1:
-        # The whole step in one compiled call (fused.py); scalars as one table, so a new lr does not recompile.
-        hyper = torch.tensor([[1 - momentum, momentum, 1 - lr * wd, -adjusted_lr(lr, p.shape, group["adjust_lr_fn"])]
-                              for p in params], dtype=params[0].dtype)
-        if params[0].device.type != "cpu":  # 0-d CPU tensors: read as scalars by a device kernel, no copy
-            hyper = [list(row.unbind()) for row in hyper]
-        ok, _ = call_compiled(muon_math, params, grads, bufs, hyper, group["nesterov"], wd != 0, buckets, ns_args)
-        if ok:
-            return
-    muon_update(params, grads, bufs, lr, momentum, group["nesterov"], wd, group["adjust_lr_fn"],
-                lambda directions: orthogonalize_buckets(directions, buckets, ns_args))
+    if not (resolve_fused(group.get("fused", False), params[0].device) and len({p.dtype for p in params}) == 1):
+        muon_update(params, grads, bufs, lr, momentum, group["nesterov"], wd, group["adjust_lr_fn"],
+                    lambda directions: orthogonalize_buckets(directions, buckets, ns_args, newton_schulz))
+        return
+    # The compiled path (fused.py): muon_update in three compiled parts, each falling back to running eagerly.
+    # The scalars are one table, row i = tensor i's (1 - momentum, momentum, 1 - lr * wd, -adjusted_lr), so a
+    # new lr does not recompile. NS is compiled on its own, one graph per shape reused by every matrix of that
+    # shape: a graph of the whole step unrolls every matrix's NS and took minutes to compile at 52M params.
+    hyper = torch.tensor([[1 - momentum, momentum, 1 - lr * wd, -adjusted_lr(lr, p.shape, group["adjust_lr_fn"])]
+                          for p in params], dtype=params[0].dtype)
+    if params[0].device.type != "cpu":  # 0-d CPU tensors: read as scalars by a device kernel, no copy
+        hyper = [list(row.unbind()) for row in hyper]
+    directions = compiled_or_eager(muon_momentum, grads, bufs, hyper, group["nesterov"])
+    ortho = orthogonalize_buckets(directions, buckets, ns_args, lambda G, *a: compiled_or_eager(newton_schulz, G, *a))
+    compiled_or_eager(muon_apply, params, ortho, hyper, wd != 0)
 
 
-def orthogonalize_buckets(updates: list[torch.Tensor], buckets: tuple[tuple[int, ...], ...],
-                          ns_args: tuple) -> list[torch.Tensor]:
-    """newton_schulz of every update, in order: each bucket of indices (same-shape matrices) is stacked into
-    one batch, so each NS step is one batched matmul instead of one per matrix (fewer, bigger kernels)."""
+def shape_buckets(params: list[torch.Tensor], batched: bool | None) -> tuple[tuple[int, ...], ...]:
+    """Indices of same-shape matrices, orthogonalized as one stacked batch (one batched matmul per NS step):
+    that pays on an accelerator (fewer, bigger kernels), not on a CPU, where a batched bf16 matmul was slower
+    than one matmul per matrix (bench_optim at 52M: Muon step 1.09x torch's stacked, 0.83x one by one).
+    batched=None: stack on accelerators only."""
+    if batched is None:
+        batched = params[0].device.type != "cpu"
+    if not batched:
+        return tuple((i,) for i in range(len(params)))
+    by_shape: dict[tuple, list[int]] = {}
+    for i, p in enumerate(params):
+        by_shape.setdefault((tuple(p.shape), p.device), []).append(i)
+    return tuple(tuple(idx) for idx in by_shape.values())
+
+
+def orthogonalize_buckets(updates: list[torch.Tensor], buckets: tuple[tuple[int, ...], ...], ns_args: tuple,
+                          ns: Callable) -> list[torch.Tensor]:
+    """ns(update, *ns_args) of every update, in order; a bucket of several indices is stacked into one batch."""
     ortho: list[torch.Tensor | None] = [None] * len(updates)
     for idx in buckets:
         if len(idx) == 1:
-            ortho[idx[0]] = newton_schulz(updates[idx[0]], *ns_args)
+            ortho[idx[0]] = ns(updates[idx[0]], *ns_args)
         else:
-            out = newton_schulz(torch.stack([updates[i] for i in idx]), *ns_args)
+            out = ns(torch.stack([updates[i] for i in idx]), *ns_args)
             for j, i in enumerate(idx):
                 ortho[i] = out[j]
     return ortho
 
 
-def muon_math(params: list[torch.Tensor], grads: list[torch.Tensor], bufs: list[torch.Tensor], hyper,
-              nesterov: bool, has_decay: bool, buckets: tuple[tuple[int, ...], ...], ns_args: tuple) -> None:
-    """muon_update with its scalars as tensors, for the compiled path: row i of `hyper` holds tensor i's
-    (1 - momentum, momentum, 1 - lr * wd, -adjusted_lr). Compiled as ONE graph: the momentum, the stacking,
-    Newton-Schulz and the update of every matrix (the elementwise work fused into few loops)."""
+def muon_momentum(grads: list[torch.Tensor], bufs: list[torch.Tensor], hyper, nesterov: bool) -> list[torch.Tensor]:
+    """muon_update's momentum with tensor scalars (row i of hyper: 1 - momentum, momentum, ...): the buffers
+    in place, and the directions to orthogonalize."""
     directions = []
     for g, buf, (one_minus_momentum, momentum, _, _) in zip(grads, bufs, hyper):
         buf.lerp_(g, one_minus_momentum)
         directions.append(g.lerp(buf, momentum) if nesterov else buf)
-    for p, o, (_, _, decay, neg_lr) in zip(params, orthogonalize_buckets(directions, buckets, ns_args), hyper):
+    return directions
+
+
+def muon_apply(params: list[torch.Tensor], ortho: list[torch.Tensor], hyper, has_decay: bool) -> None:
+    """muon_update's last line with tensor scalars (row i of hyper: ..., 1 - lr * wd, -adjusted_lr)."""
+    for p, o, (_, _, decay, neg_lr) in zip(params, ortho, hyper):
         if has_decay:
             p.mul_(decay)
         p.add_(o.to(p.dtype) * neg_lr)  # in p's dtype, as eager add_(o, alpha=...) computes it
 
 
 MUON_DEFAULTS = dict(lr=0.02, momentum=0.95, nesterov=True, weight_decay=0.0, ns_steps=5,
-                     ns_coefficients=NS_COEFFICIENTS, eps=1e-7, adjust_lr_fn="original", ns_dtype=None, batched=True,
+                     ns_coefficients=NS_COEFFICIENTS, eps=1e-7, adjust_lr_fn="original", ns_dtype=None, batched=None,
                      fused=False)
 
 

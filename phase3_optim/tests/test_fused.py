@@ -59,8 +59,8 @@ def test_fused_adam_equals_the_readable_step_while_lr_changes(cls, decay):
 @pytest.mark.commit("3.2")
 @needs_compiler
 def test_muon_adamw_with_compiled_step_equals_the_eager_one():
-    """Muon's compiled path (muon_math: momentum, bucketed newton_schulz and the update in one graph, fp32 NS
-    on CPU) equals the eager muon_update up to float32 round-off, amplified at most ~a^5 ~ 490x by NS on the
+    """Muon's compiled path (muon_momentum, newton_schulz and muon_apply compiled, fp32 NS on CPU) equals the
+    eager muon_update up to float32 round-off, amplified at most ~a^5 ~ 490x by NS on the
     smallest singular values (<= 1e-4 here). Two same-shape matrices (one NS batch), a wide one (its own
     bucket), weight decay on, and a new lr on the second step (the scalars are a table, not constants)."""
     from phase3_optim import fused
@@ -69,7 +69,8 @@ def test_muon_adamw_with_compiled_step_equals_the_eager_one():
     runs = {}
     for use_fused in (True, False):
         ps = [torch.nn.Parameter(p.clone()) for p in start]
-        opt = MuonAdamW([{"params": ps[:3], "use_muon": True, "lr": 0.02, "weight_decay": 0.1, "fused": use_fused},
+        opt = MuonAdamW([{"params": ps[:3], "use_muon": True, "lr": 0.02, "weight_decay": 0.1, "fused": use_fused,
+                          "batched": True},
                          {"params": ps[3:], "use_muon": False, "lr": 0.01, "fused": use_fused}])
         for k, step_grads in enumerate(grads):
             opt.param_groups[0]["lr"] = 0.02 / (k + 1)
