@@ -125,7 +125,7 @@ def muon_update(params: list[torch.Tensor], grads: list[torch.Tensor], bufs: lis
 
 def muon_group_step(group: dict, state: dict) -> None:
     """One Muon step for every parameter of one group: muon_update, or its compiled parts (fused=True).
-    On accelerators same-shape matrices are orthogonalized together as a batch (shape_buckets)."""
+    Same-shape matrices are orthogonalized together as a batch on accelerators and when small (shape_buckets)."""
     params = [p for p in group["params"] if p.grad is not None]
     if not params:
         return
@@ -161,19 +161,24 @@ def muon_group_step(group: dict, state: dict) -> None:
     compiled_or_eager(muon_apply, params, ortho, hyper, wd != 0)
 
 
+CPU_STACK_MAX_NUMEL = 2 ** 17  # on CPU, stack same-shape matrices only up to this size (see shape_buckets)
+
+
 def shape_buckets(params: list[torch.Tensor], batched: bool | None) -> tuple[tuple[int, ...], ...]:
-    """Indices of same-shape matrices, orthogonalized as one stacked batch (one batched matmul per NS step):
-    that pays on an accelerator (fewer, bigger kernels), not on a CPU, where a batched bf16 matmul was slower
-    than one matmul per matrix (bench_optim at 52M: Muon step 1.09x torch's stacked, 0.83x one by one).
-    batched=None: stack on accelerators only."""
-    if batched is None:
-        batched = params[0].device.type != "cpu"
-    if not batched:
-        return tuple((i,) for i in range(len(params)))
+    """Indices of same-shape matrices, orthogonalized as one stacked batch (one batched matmul per NS step).
+    Stacking pays on an accelerator (fewer, bigger kernels) and for small matrices (fewer calls), but on a
+    CPU a batched bf16 matmul of big matrices was slower than one matmul per matrix (bench_optim, Muon step
+    vs torch's: 0.92M params, matrices <= 65k entries: 0.82x stacked, 1.10x one by one; 52M params, >= 262k
+    entries: 1.09x stacked, 0.83x one by one). batched=None: stack on accelerators, and on a CPU matrices of
+    at most CPU_STACK_MAX_NUMEL entries; True / False: always / never."""
     by_shape: dict[tuple, list[int]] = {}
     for i, p in enumerate(params):
         by_shape.setdefault((tuple(p.shape), p.device), []).append(i)
-    return tuple(tuple(idx) for idx in by_shape.values())
+    buckets = []
+    for (shape, device), idx in by_shape.items():
+        stack = batched if batched is not None else device.type != "cpu" or math.prod(shape) <= CPU_STACK_MAX_NUMEL
+        buckets += [tuple(idx)] if stack else [(i,) for i in idx]
+    return tuple(buckets)
 
 
 def orthogonalize_buckets(updates: list[torch.Tensor], buckets: tuple[tuple[int, ...], ...], ns_args: tuple,
