@@ -121,7 +121,6 @@ def muon_group_step(group: dict, state: dict) -> None:
                              "give embeddings, the head, norms and biases to AdamW (build_optimizer does this)")
     dtype = group.get("ns_dtype") or default_ns_dtype(params[0].device)
     ns_args = (group["ns_steps"], tuple(group["ns_coefficients"]), group["eps"], dtype)
-    buckets = shape_buckets(params, group.get("batched"))
     bufs = []
     for p in params:
         st = state[p]
@@ -130,9 +129,14 @@ def muon_group_step(group: dict, state: dict) -> None:
         bufs.append(st["momentum_buffer"])
     grads = [p.grad for p in params]
     lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
+
+    def orthogonalize(directions: list[torch.Tensor], ns: Callable = newton_schulz) -> list[torch.Tensor]:
+        """Every direction's NS image, in order, same-shape ones stacked (shape_buckets); any list will do."""
+        return orthogonalize_buckets(directions, shape_buckets(directions, group.get("batched")), ns_args, ns)
+
     if not (resolve_fused(group.get("fused", False), params[0].device) and len({p.dtype for p in params}) == 1):
         muon_update(params, grads, bufs, lr, momentum, group["nesterov"], wd, group["adjust_lr_fn"],
-                    lambda directions: orthogonalize_buckets(directions, buckets, ns_args, newton_schulz))
+                    orthogonalize)
         return
     # The compiled path (fused.py): muon_update in three compiled parts, each falling back to running eagerly.
     # The scalars are one table, row i = tensor i's (1 - momentum, momentum, 1 - lr * wd, -adjusted_lr), so a
@@ -143,14 +147,14 @@ def muon_group_step(group: dict, state: dict) -> None:
     if params[0].device.type != "cpu":  # 0-d CPU tensors: read as scalars by a device kernel, no copy
         hyper = [list(row.unbind()) for row in hyper]
     directions = compiled_or_eager(muon_momentum, grads, bufs, hyper, group["nesterov"])
-    ortho = orthogonalize_buckets(directions, buckets, ns_args, lambda G, *a: compiled_or_eager(newton_schulz, G, *a))
+    ortho = orthogonalize(directions, lambda G, *a: compiled_or_eager(newton_schulz, G, *a))
     compiled_or_eager(muon_apply, params, ortho, hyper, wd != 0)
 
 
 CPU_STACK_MAX_NUMEL = 2 ** 17  # on CPU, stack same-shape matrices only up to this size (see shape_buckets)
 
 
-def shape_buckets(params: list[torch.Tensor], batched: bool | None) -> tuple[tuple[int, ...], ...]:
+def shape_buckets(matrices: list[torch.Tensor], batched: bool | None) -> tuple[tuple[int, ...], ...]:
     """Indices of same-shape matrices, orthogonalized as one stacked batch (one batched matmul per NS step).
     Stacking pays on an accelerator (fewer, bigger kernels) and for small matrices (fewer calls), but on a
     CPU a batched bf16 matmul of big matrices was slower than one matmul per matrix (bench_optim, Muon step
@@ -158,8 +162,8 @@ def shape_buckets(params: list[torch.Tensor], batched: bool | None) -> tuple[tup
     entries: 1.09x stacked, 0.83x one by one). batched=None: stack on accelerators, and on a CPU matrices of
     at most CPU_STACK_MAX_NUMEL entries; True / False: always / never."""
     by_shape: dict[tuple, list[int]] = {}
-    for i, p in enumerate(params):
-        by_shape.setdefault((tuple(p.shape), p.device), []).append(i)
+    for i, m in enumerate(matrices):
+        by_shape.setdefault((tuple(m.shape), m.device), []).append(i)
     buckets = []
     for (shape, device), idx in by_shape.items():
         stack = batched if batched is not None else device.type != "cpu" or math.prod(shape) <= CPU_STACK_MAX_NUMEL
