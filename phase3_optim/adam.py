@@ -54,11 +54,22 @@ class Adam(GroupStepOptimizer):
         super().__init__(params, defaults)
 
     def group_step(self, group: dict) -> None:
-        adam_group_step(group, self.state)
+        adam_step([group], self.state)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """GroupStepOptimizer.step, but all groups at once: the fused path then makes ONE compiled call per step."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        adam_step(self.param_groups, self.state)
+        return loss
 
     def describe(self) -> str:
         """The update path, for a trainer's log line: e.g. 'AdamW (ours, fused: torch.compile)'."""
-        return f"{type(self).__name__} (ours, {', '.join(sorted({adam_path(g) for g in self.param_groups}))})"
+        why = f"; {self.path_reason}" if getattr(self, "path_reason", None) else ""
+        return f"{type(self).__name__} (ours, {', '.join(sorted({adam_path(g) for g in self.param_groups}))}{why})"
 
 
 class AdamW(Adam):
@@ -81,7 +92,36 @@ def adam_path(group: dict) -> str:
 
 
 def adam_group_step(group: dict, state: dict) -> None:
-    """One Adam(W) step for every parameter of one param group (shared by Adam and MuonAdamW)."""
+    """One Adam(W) step for every parameter of one param group."""
+    adam_step([group], state)
+
+
+def adam_step(groups: list[dict], state: dict) -> None:
+    """One Adam(W) step for every parameter of `groups` (shared by Adam and MuonAdamW's AdamW groups).
+    The groups that take the fused path are stepped together, one compiled call per device and dtype."""
+    fused_batches: dict[tuple, list] = {}
+    for group in groups:
+        params, grads, exp_avgs, exp_avg_sqs, steps = gather(group, state)
+        if not params:
+            continue
+        beta1, beta2 = group["betas"]
+        hp = dict(lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
+                  decoupled=group["decoupled"])
+        if (resolve_fused(group.get("fused", False), params[0].device) and len(set(steps)) == 1
+                and len({(p.device, p.dtype) for p in params}) == 1):
+            key = (params[0].device, params[0].dtype)
+            fused_batches.setdefault(key, []).append((group, (params, grads, exp_avgs, exp_avg_sqs, steps[0], hp)))
+        else:  # a group whose tensors differ in device, dtype or t takes the readable paths
+            adam_unfused(group, params, grads, exp_avgs, exp_avg_sqs, steps, hp)
+    for batch in fused_batches.values():
+        if not adam_fused([tensors for _, tensors in batch]):  # compiling failed (fused.py warned): readable paths
+            for group, (params, grads, exp_avgs, exp_avg_sqs, step, hp) in batch:
+                adam_unfused(group, params, grads, exp_avgs, exp_avg_sqs, [step] * len(params), hp)
+
+
+def gather(group: dict, state: dict) -> tuple[list, list, list, list, list[int]]:
+    """The group's tensors that have a gradient, with their moments (created on first use) and their step t,
+    counting this step."""
     params, grads, exp_avgs, exp_avg_sqs, steps = [], [], [], [], []
     for p in group["params"]:
         if p.grad is None:
@@ -99,15 +139,11 @@ def adam_group_step(group: dict, state: dict) -> None:
         exp_avgs.append(st["exp_avg"])
         exp_avg_sqs.append(st["exp_avg_sq"])
         steps.append(st["step"])
-    if not params:
-        return
-    beta1, beta2 = group["betas"]
-    hp = dict(lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
-              decoupled=group["decoupled"])
-    if (resolve_fused(group.get("fused", False), params[0].device) and len(set(steps)) == 1
-            and len({(p.device, p.dtype) for p in params}) == 1
-            and adam_fused(params, grads, exp_avgs, exp_avg_sqs, steps[0], **hp)):
-        return  # compiled (fused.py); a group whose tensors differ in device, dtype or t takes the paths below
+    return params, grads, exp_avgs, exp_avg_sqs, steps
+
+
+def adam_unfused(group: dict, params, grads, exp_avgs, exp_avg_sqs, steps: list[int], hp: dict) -> None:
+    """The readable paths: foreach (one torch._foreach_* call per stage) or a loop of adam_update."""
     foreach = group.get("foreach")
     if foreach is None:  # default like torch: the fast path whenever everything is on one device
         foreach = len({p.device for p in params}) == 1

@@ -12,9 +12,11 @@ adjust_lr_fn="original", muon_lr=0.02 for Jordan et al.'s setting.
 
 from __future__ import annotations
 
+import torch
 import torch.nn as nn
 
 from phase3_optim.adam import Adam, AdamW
+from phase3_optim.fused import expected_fused
 from phase3_optim.muon import MUON_DEFAULTS, MuonAdamW
 from phase3_optim.param_groups import param_groups
 from phase3_optim.sgd import SGD
@@ -25,17 +27,31 @@ OPTIMIZERS = ("adamw", "adam", "sgd", "muon")
 def build_optimizer(model: nn.Module, name: str, lr: float, weight_decay: float,
                     betas: tuple[float, float] = (0.9, 0.95), eps: float = 1e-8, *,
                     lr_scales: dict[str, float] | None = None, foreach: bool | None = None,
-                    fused: bool | None = None,
+                    fused: bool | None = None, steps: int | None = None,
                     momentum: float | None = None, muon_lr: float | None = None,
                     adjust_lr_fn: str = "match_rms_adamw", ns_dtype=None, ns_steps: int = 5):
     """An optimizer for `model` by name: adamw | adam | sgd | muon (see the module docstring).
 
     lr_scales: per-kind lr multipliers ({"embedding": 10.0}); momentum: SGD's (default 0.9) or
     Muon's (default 0.95); muon_lr: Muon's lr (default: lr, right for "match_rms_adamw").
-    fused: None (default) = the fastest correct path on the model's device: our AdamW update and Muon's
-    Newton-Schulz compiled by torch.compile where the device can (fused.py; MNC_FUSED=0 turns it off),
-    else the foreach path; True/False force it. `optimizer.describe()` names the path taken."""
+    fused: None (default) = the path expected to be fastest for this run: our AdamW update and Muon's step
+    compiled by torch.compile (fused.py) when the time saved over `steps` steps (the run's length; None:
+    assume 1000) beats the compile time (fused.expected_fused: on CPU only for big models and long runs;
+    MNC_FUSED=0 turns it off), else the foreach path; True/False force it. `optimizer.describe()` names the
+    path taken and, for None, why."""
     name = name.lower()
+    reason = None
+    if fused is None and name != "sgd":  # SGD has no fused path
+        device = next((p.device for p in model.parameters()), torch.device("cpu"))
+        fused, reason = expected_fused(device, sum(p.numel() for p in model.parameters()), steps)
+    opt = _build(model, name, lr, weight_decay, betas, eps, lr_scales, foreach, fused, momentum, muon_lr,
+                 adjust_lr_fn, ns_dtype, ns_steps)
+    opt.path_reason = reason
+    return opt
+
+
+def _build(model, name, lr, weight_decay, betas, eps, lr_scales, foreach, fused, momentum, muon_lr, adjust_lr_fn,
+           ns_dtype, ns_steps):
     groups = param_groups(model, weight_decay, lr, lr_scales)
     if name == "adamw":
         return AdamW(groups, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, fused=fused)

@@ -38,8 +38,8 @@ from collections.abc import Callable
 
 import torch
 
-from phase3_optim.adam import adam_group_step, adam_path
-from phase3_optim.fused import call_compiled, resolve_fused
+from phase3_optim.adam import adam_group_step, adam_path, adam_step
+from phase3_optim.fused import compiled_or_eager, resolve_fused
 from phase3_optim.sgd import GroupStepOptimizer
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)  # Jordan et al. 2024; the same as torch.optim.Muon
@@ -124,8 +124,8 @@ def muon_update(params: list[torch.Tensor], grads: list[torch.Tensor], bufs: lis
 
 
 def muon_group_step(group: dict, state: dict) -> None:
-    """One Muon step for every parameter of one group. Same-shape matrices are orthogonalized together
-    as a batch (one batched matmul per NS step instead of one per matrix: fewer, bigger kernels)."""
+    """One Muon step for every parameter of one group: muon_update, or its compiled parts (fused=True).
+    Same-shape matrices are orthogonalized together as a batch on accelerators and when small (shape_buckets)."""
     params = [p for p in group["params"] if p.grad is not None]
     if not params:
         return
@@ -134,44 +134,91 @@ def muon_group_step(group: dict, state: dict) -> None:
             raise ValueError(f"Muon got a parameter of shape {tuple(p.shape)}: it is for 2-D hidden matrices only; "
                              "give embeddings, the head, norms and biases to AdamW (build_optimizer does this)")
     dtype = group.get("ns_dtype") or default_ns_dtype(params[0].device)
-    fused = resolve_fused(group.get("fused", False), params[0].device)
     ns_args = (group["ns_steps"], tuple(group["ns_coefficients"]), group["eps"], dtype)
-
-    def orthogonalize(G: torch.Tensor) -> torch.Tensor:
-        if fused:  # the same newton_schulz, compiled (fused.py): elementwise work fused into the matmuls' loops
-            ok, out = call_compiled(newton_schulz, G, *ns_args)
-            if ok:
-                return out
-        return newton_schulz(G, *ns_args)
-
-    def orthogonalize_all(updates: list[torch.Tensor]) -> list[torch.Tensor]:
-        """Bucket by shape, orthogonalize each bucket in one batched call."""
-        buckets: dict[tuple, list[int]] = {}
-        for i, u in enumerate(updates):
-            buckets.setdefault((tuple(u.shape), u.device), []).append(i)
-        ortho: list[torch.Tensor | None] = [None] * len(updates)
-        for idx in buckets.values():
-            if len(idx) == 1 or not group.get("batched", True):
-                for i in idx:
-                    ortho[i] = orthogonalize(updates[i])
-            else:
-                out = orthogonalize(torch.stack([updates[i] for i in idx]))
-                for j, i in enumerate(idx):
-                    ortho[i] = out[j]
-        return ortho
-
     bufs = []
     for p in params:
         st = state[p]
         if "momentum_buffer" not in st:
             st["momentum_buffer"] = torch.zeros_like(p.grad)
         bufs.append(st["momentum_buffer"])
-    muon_update(params, [p.grad for p in params], bufs, group["lr"], group["momentum"], group["nesterov"],
-                group["weight_decay"], group["adjust_lr_fn"], orthogonalize_all)
+    grads = [p.grad for p in params]
+    lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
+
+    def orthogonalize(directions: list[torch.Tensor], ns: Callable = newton_schulz) -> list[torch.Tensor]:
+        """Every direction's NS image, in order, same-shape ones stacked (shape_buckets); any list will do."""
+        return orthogonalize_buckets(directions, shape_buckets(directions, group.get("batched")), ns_args, ns)
+
+    if not (resolve_fused(group.get("fused", False), params[0].device) and len({p.dtype for p in params}) == 1):
+        muon_update(params, grads, bufs, lr, momentum, group["nesterov"], wd, group["adjust_lr_fn"],
+                    orthogonalize)
+        return
+    # The compiled path (fused.py): muon_update in three compiled parts, each falling back to running eagerly.
+    # The scalars are one table, row i = tensor i's (1 - momentum, momentum, 1 - lr * wd, -adjusted_lr), so a
+    # new lr does not recompile. NS is compiled on its own, one graph per shape reused by every matrix of that
+    # shape: a graph of the whole step unrolls every matrix's NS and took minutes to compile at 52M params.
+    hyper = torch.tensor([[1 - momentum, momentum, 1 - lr * wd, -adjusted_lr(lr, p.shape, group["adjust_lr_fn"])]
+                          for p in params], dtype=params[0].dtype)
+    if params[0].device.type != "cpu":  # 0-d CPU tensors: read as scalars by a device kernel, no copy
+        hyper = [list(row.unbind()) for row in hyper]
+    directions = compiled_or_eager(muon_momentum, grads, bufs, hyper, group["nesterov"])
+    ortho = orthogonalize(directions, lambda G, *a: compiled_or_eager(newton_schulz, G, *a))
+    compiled_or_eager(muon_apply, params, ortho, hyper, wd != 0)
+
+
+CPU_STACK_MAX_NUMEL = 2 ** 17  # on CPU, stack same-shape matrices only up to this size (see shape_buckets)
+
+
+def shape_buckets(matrices: list[torch.Tensor], batched: bool | None) -> tuple[tuple[int, ...], ...]:
+    """Indices of same-shape matrices, orthogonalized as one stacked batch (one batched matmul per NS step).
+    Stacking pays on an accelerator (fewer, bigger kernels) and for small matrices (fewer calls), but on a
+    CPU a batched bf16 matmul of big matrices was slower than one matmul per matrix (bench_optim, Muon step
+    vs torch's: 0.92M params, matrices <= 65k entries: 0.82x stacked, 1.10x one by one; 52M params, >= 262k
+    entries: 1.09x stacked, 0.83x one by one). batched=None: stack on accelerators, and on a CPU matrices of
+    at most CPU_STACK_MAX_NUMEL entries; True / False: always / never."""
+    by_shape: dict[tuple, list[int]] = {}
+    for i, m in enumerate(matrices):
+        by_shape.setdefault((tuple(m.shape), m.device), []).append(i)
+    buckets = []
+    for (shape, device), idx in by_shape.items():
+        stack = batched if batched is not None else device.type != "cpu" or math.prod(shape) <= CPU_STACK_MAX_NUMEL
+        buckets += [tuple(idx)] if stack else [(i,) for i in idx]
+    return tuple(buckets)
+
+
+def orthogonalize_buckets(updates: list[torch.Tensor], buckets: tuple[tuple[int, ...], ...], ns_args: tuple,
+                          ns: Callable) -> list[torch.Tensor]:
+    """ns(update, *ns_args) of every update, in order; a bucket of several indices is stacked into one batch."""
+    ortho: list[torch.Tensor | None] = [None] * len(updates)
+    for idx in buckets:
+        if len(idx) == 1:
+            ortho[idx[0]] = ns(updates[idx[0]], *ns_args)
+        else:
+            out = ns(torch.stack([updates[i] for i in idx]), *ns_args)
+            for j, i in enumerate(idx):
+                ortho[i] = out[j]
+    return ortho
+
+
+def muon_momentum(grads: list[torch.Tensor], bufs: list[torch.Tensor], hyper, nesterov: bool) -> list[torch.Tensor]:
+    """muon_update's momentum with tensor scalars (row i of hyper: 1 - momentum, momentum, ...): the buffers
+    in place, and the directions to orthogonalize."""
+    directions = []
+    for g, buf, (one_minus_momentum, momentum, _, _) in zip(grads, bufs, hyper):
+        buf.lerp_(g, one_minus_momentum)
+        directions.append(g.lerp(buf, momentum) if nesterov else buf)
+    return directions
+
+
+def muon_apply(params: list[torch.Tensor], ortho: list[torch.Tensor], hyper, has_decay: bool) -> None:
+    """muon_update's last line with tensor scalars (row i of hyper: ..., 1 - lr * wd, -adjusted_lr)."""
+    for p, o, (_, _, decay, neg_lr) in zip(params, ortho, hyper):
+        if has_decay:
+            p.mul_(decay)
+        p.add_(o.to(p.dtype) * neg_lr)  # in p's dtype, as eager add_(o, alpha=...) computes it
 
 
 MUON_DEFAULTS = dict(lr=0.02, momentum=0.95, nesterov=True, weight_decay=0.0, ns_steps=5,
-                     ns_coefficients=NS_COEFFICIENTS, eps=1e-7, adjust_lr_fn="original", ns_dtype=None, batched=True,
+                     ns_coefficients=NS_COEFFICIENTS, eps=1e-7, adjust_lr_fn="original", ns_dtype=None, batched=None,
                      fused=False)
 
 
@@ -221,9 +268,23 @@ class MuonAdamW(GroupStepOptimizer):
         else:
             adam_group_step(group, self.state)
 
+    @torch.no_grad()
+    def step(self, closure=None):
+        """GroupStepOptimizer.step, but the AdamW groups all at once (one compiled call on the fused path)."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            if group["use_muon"]:
+                muon_group_step(group, self.state)
+        adam_step([g for g in self.param_groups if not g["use_muon"]], self.state)
+        return loss
+
     def describe(self) -> str:
         """For a trainer's log line, e.g.
         'Muon+AdamW (ours; Muon: NS float32 compiled; AdamW: fused: torch.compile)'."""
         muon = sorted({muon_path(g) for g in self.param_groups if g["use_muon"]})
         adamw = sorted({adam_path(g) for g in self.param_groups if not g["use_muon"]})
-        return f"Muon+AdamW (ours; Muon: {', '.join(muon)}; AdamW: {', '.join(adamw) or 'no groups'})"
+        why = f"; {self.path_reason}" if getattr(self, "path_reason", None) else ""
+        return f"Muon+AdamW (ours; Muon: {', '.join(muon)}; AdamW: {', '.join(adamw) or 'no groups'}{why})"

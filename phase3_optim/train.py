@@ -35,7 +35,7 @@ def make_optimizer(model: torch.nn.Module, cfg: TrainConfig):
     if cfg.optimizer not in OPTIMIZERS:
         raise ConfigError(f"optimizer={cfg.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
     return build_optimizer(model, cfg.optimizer, lr=cfg.lr, weight_decay=cfg.weight_decay,
-                           betas=(cfg.beta1, cfg.beta2))
+                           betas=(cfg.beta1, cfg.beta2), steps=cfg.max_steps)
 
 
 def make_scaler(cfg: TrainConfig) -> LossScaler | None:
@@ -54,6 +54,7 @@ def build_trainer(cfg: TrainConfig, log: Callable = print, data: PreparedData | 
     model = build_model(cfg, data, device)
     train_model = maybe_compile(model, cfg.compile)
     optimizer = make_optimizer(model, cfg)                   # phase 3 (3.1-3.2)
+    log(f"optimizer: {getattr(optimizer, 'describe', lambda: cfg.optimizer)()}")  # the path taken, and why
     autocast = autocast_context(cfg.dtype, device)
     scaler = make_scaler(cfg)                                # phase 3 (3.3)
     loader, val_batches = build_loaders(cfg, data, device)

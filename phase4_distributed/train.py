@@ -75,6 +75,7 @@ def build_trainer(cfg: TrainConfig, log: Callable = print, data: PreparedData | 
         else None
     train_model = wrap_model(model, strategy, ctx, compile=cfg.compile, param_dtype=param_dtype)  # 4.2-4.3
     optimizer = zero1_optimizer(model, cfg) if strategy == "zero1" else make_optimizer(model, cfg)  # after FSDP
+    log(f"optimizer: {getattr(optimizer, 'describe', lambda: cfg.optimizer)()}")  # the update path, and why
     autocast = autocast_context(cfg.dtype, ctx.device)
     scaler = DistributedLossScaler() if cfg.dtype == "fp16" else None   # phase 3.3, agreed across ranks
     loader, val_batches = build_loaders(cfg, data, ctx.device, ctx.rank, ctx.world_size)
