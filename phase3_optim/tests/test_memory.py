@@ -39,12 +39,15 @@ def test_optimizer_state_counts_two_values_for_adamw_and_one_for_muon_matrices()
 @pytest.mark.commit("3.3")
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and ru_maxrss")
 def test_estimated_total_is_within_5_percent_of_measured_peak_memory():
-    """Measured here (torch 2.13, Linux): estimate / measured = 0.999-1.001 over repeated runs. The smallest
-    term a wrong estimator could drop matters: a third of the logits term is ~10% of this total (12 MiB of
-    logits in 41 MiB), so the tolerance must be well under 10%; 5% leaves 25x the observed noise."""
+    """Measured here (torch 2.13, Linux, 2 loaded cores): estimate / measured = 0.999-1.001 in most runs,
+    0.95 in some (the measured peak then holds ~2.3 MB more, about one copy of the parameters: an
+    allocator/timing effect of the step, not a term the estimate models). The smallest term a wrong
+    estimator could drop matters: a third of the logits term is ~10% of this total (12 MiB of logits in
+    41 MiB; the first assert keeps it above 8%), so the tolerance must stay under 8%: 7% covers the
+    observed 5.3% excess and still fails an estimator that drops a third of the logits."""
     from phase3_optim.memory import estimate_memory, measure_peak_memory
     cfg = GPTConfig.from_lineage("gpt2", vocab_size=1024, block_size=128, n_layer=2, n_head=4, n_embd=128)
     estimate = estimate_memory(GPT(cfg), batch_size=8, seq_len=128, optimizer="adamw")
     measured = measure_peak_memory(cfg, batch_size=8, seq_len=128, optimizer="adamw")
     assert estimate.logits / 3 > 0.08 * measured, "the check below must be able to see a third of the logits"
-    assert estimate.total == pytest.approx(measured, rel=0.05), f"\n{estimate.table()}\nmeasured {measured:,}"
+    assert estimate.total == pytest.approx(measured, rel=0.07), f"\n{estimate.table()}\nmeasured {measured:,}"
