@@ -89,21 +89,23 @@ class CausalSelfAttention(nn.Module):
 
     def qkv(self, x: torch.Tensor, rope=None, kv_cache=None, layer_idx: int = 0):
         """Project x (B, T, C) to per-head q (B, H, T, hd), k and v (B, H_kv, T_k, hd): QK-norm, RoPE at
-        the positions `rope` (T,) (None: no rotation), then the KV cache (all keys and values so far)."""
+        the positions `rope` stands for: rope_tables' (cos, sin) for them, or the positions (T,)
+        themselves (None: no rotation), then the KV cache (all keys and values so far)."""
         q, k, v = self.c_attn(x).split(self.sizes, dim=-1)
         # QK-norm, RoPE and the cache work per head: (B, T, heads * hd) -> (B, heads, T, hd)
         q, k, v = (t.unflatten(-1, (-1, self.head_dim)).transpose(1, 2) for t in (q, k, v))
         if self.qk_norm:  # parameter-free RMSNorm per head: bounds the attention logits
             q, k = self.head_norm(q), self.head_norm(k)
         if rope is not None:  # RoPE rotates queries and keys only: values carry content, not position
-            q = Rotate.apply(q, rope, self.rope_theta)  # positions.rope with a one-op backward
+            q = Rotate.apply(q, rope, self.rope_theta)  # positions.rope with a one-rotation backward
             k = Rotate.apply(k, rope, self.rope_theta)
         if kv_cache is not None:  # store this step's keys/values, get back all of them so far
             k, v = kv_cache.update(layer_idx, k, v)
         return q, k, v
 
     def forward(self, x: torch.Tensor, rope=None, kv_cache=None, layer_idx: int = 0) -> torch.Tensor:
-        """x (B, T, C) -> (B, T, C). rope: the positions (T,) of these tokens for RoPE, or None."""
+        """x (B, T, C) -> (B, T, C). rope: RoPE's (cos, sin) tables for these tokens' positions (or the positions
+        (T,)), or None."""
         q, k, v = self.qkv(x, rope, kv_cache, layer_idx)
         T_q, T_k = q.size(2), k.size(2)
         if self.impl == "torch":

@@ -32,7 +32,8 @@ class Block(nn.Module):
         self.mlp = build_mlp(config)
 
     def forward(self, x: torch.Tensor, rope=None, kv_cache=None, layer_idx: int = 0) -> torch.Tensor:
-        """x (B, T, n_embd) -> same shape. rope = (cos, sin) for these positions or None; kv_cache for decoding.
+        """x (B, T, n_embd) -> same shape. rope: what RoPE rotates q and k with at these positions (the GPT
+        passes rope_tables' (cos, sin); positions (T,) work too) or None; kv_cache for decoding.
         Pass rope, kv_cache and layer_idx on to self.attn: the cache keeps one slot per layer, and each
         block reads and writes its own (layer_idx). Pre-norm: the residual carries x itself."""
         # >>> exercise 1.3 block_forward

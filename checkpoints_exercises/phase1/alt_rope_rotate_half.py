@@ -16,6 +16,9 @@ def rotate_half(x):
 
 def rope(x, positions, base=10000.0):
     dim = x.shape[-1]
+    if isinstance(positions, tuple):  # (cos, sin) already computed, half width: widen them
+        cos, sin = (torch.cat((t, t), dim=-1).to(x.dtype) for t in positions)
+        return x * cos + rotate_half(x) * sin
     if dim % 2 != 0:
         raise ValueError(f"head_dim must be even, got {dim}")
     if positions.dim() != 1 or positions.numel() != x.shape[-2]:

@@ -33,7 +33,7 @@ from phase1_model.generate import generate
 from phase1_model.linear import LINEAR_TYPES, Linear
 from phase1_model.norms import build_norm, unit_rms_norm
 from phase1_model.params import count_parameters
-from phase1_model.positions import sinusoidal_embedding
+from phase1_model.positions import rope_tables, sinusoidal_embedding
 
 
 class SoftCap(torch.autograd.Function):
@@ -45,7 +45,8 @@ class SoftCap(torch.autograd.Function):
     on the fresh logits (nothing else reads them: the head's matmul saves its inputs, not its output),
     and the backward is one fused op, since with t = tanh(z / cap) = y / cap
         d/dz [cap * tanh(z / cap)] = cap * (1 - t^2) / cap = 1 - t^2,
-    exactly what torch's `tanh_backward(grad, t)` computes (the caps cancel)."""
+    exactly what torch's `tanh_backward(grad, t)` computes (the caps cancel), here written into t's buffer.
+    (On the CPU, first-touching a fresh 32 MB buffer costs about as much as the arithmetic in it.)"""
 
     @staticmethod
     def forward(ctx, logits: torch.Tensor, cap: float) -> torch.Tensor:
@@ -58,7 +59,8 @@ class SoftCap(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         (y,) = ctx.saved_tensors
-        return torch.ops.aten.tanh_backward(grad, y / ctx.cap), None
+        t = y / ctx.cap  # tanh(z / cap), in a fresh (B, T, V) buffer that the result then overwrites:
+        return torch.ops.aten.tanh_backward.grad_input(grad, t, grad_input=t), None  # one allocation, not two
 
 
 def soft_cap(logits: torch.Tensor, cap: float) -> torch.Tensor:
@@ -91,7 +93,7 @@ class GPT(nn.Module):
         if config.tie_embeddings:  # one (V, C) matrix both reads tokens in and scores them out
             self.transformer.wte.weight = self.lm_head.weight
         # A fixed table: a buffer (moves with .to(device)) but not saved in checkpoints (recomputed).
-        # (RoPE needs none: attention rotates q and k from the positions _embed hands it.)
+        # (RoPE needs none: _embed computes its cos/sin for the positions of each forward, rope_tables.)
         if config.positions == "sinusoidal":
             self.register_buffer("pos_table", sinusoidal_embedding(config.block_size, config.n_embd), persistent=False)
         self.init_weights()
@@ -152,8 +154,9 @@ class GPT(nn.Module):
         # <<< exercise 1.5 zero_residual_branches
 
     def _embed(self, idx: torch.Tensor, pos0: int = 0):
-        """Token (+ absolute position) embedding of idx at positions pos0..pos0+T-1, and those positions
-        (T,) for RoPE to rotate q and k with (None for learned and sinusoidal: added here instead)."""
+        """Token (+ absolute position) embedding of idx at positions pos0..pos0+T-1, and what RoPE rotates
+        q and k with at those positions: the pair (cos, sin) of `rope_tables`, computed here once for
+        every layer (None for learned and sinusoidal positions: added here instead)."""
         T = idx.size(1)
         if pos0 + T > self.config.block_size:
             raise ValueError(f"sequence of {pos0 + T} positions > block_size={self.config.block_size}: "
@@ -166,13 +169,16 @@ class GPT(nn.Module):
             x = x + self.transformer.wpe(positions)
         elif self.config.positions == "sinusoidal":
             x = x + self.pos_table[pos0:pos0 + T].to(x.dtype)
-        return self.drop(x), positions if self.config.positions == "rope" else None
+        if self.config.positions != "rope":
+            return self.drop(x), None
+        return self.drop(x), rope_tables(positions, self.config.head_dim, self.config.rope_theta)
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, ignore_index: int = -1,
                 kv_cache=None):
         """idx (B, T) token ids -> (logits (B, T, V) float32, loss or None): embed, run the blocks, then
-        the head (`head`, below). Embed idx with `self._embed(idx, pos0)` -> (x, positions), pos0 =
-        kv_cache.pos with a cache, else 0; run block i as block(x, positions, kv_cache, i) for
+        the head (`head`, below). Embed idx with `self._embed(idx, pos0)` -> (x, rope), pos0 =
+        kv_cache.pos with a cache, else 0 (rope: RoPE's (cos, sin) tables or None, computed once for all
+        blocks); run block i as block(x, rope, kv_cache, i) for
         i = 0..n_layer-1; with a kv_cache call kv_cache.advance(T) exactly once (T = idx.size(1)),
         after the last block: every layer stores its keys and values at the same positions
         pos0..pos0+T-1, and the next forward continues after them. Leave the last block's output
@@ -208,11 +214,11 @@ class GPT(nn.Module):
         squeeze = idx.dim() == 1
         idx = idx[None] if squeeze else idx
         layer = range(self.config.n_layer)[layer]  # negative indices work, out of range raises IndexError
-        x, positions = self._embed(idx)
+        x, rope = self._embed(idx)
         for block in self.transformer.h[:layer]:
-            x = block(x, positions)
+            x = block(x, rope)
         block = self.transformer.h[layer]
-        weights = block.attn.attention_weights(block.ln_1(x), positions)
+        weights = block.attn.attention_weights(block.ln_1(x), rope)
         return weights[0] if squeeze else weights
 
     def num_params(self, non_embedding: bool = False) -> int:

@@ -23,9 +23,11 @@ channels: permuting q and k's channels by [0, 2, 4, ..., 1, 3, 5, ...] turns one
 into the other, and q . k is unchanged by a common permutation, so attention
 scores are identical (tests/test_positions.py checks it against the paper's form).
 
-`rope` computes its cos/sin from the positions on every call: a (T, head_dim/2)
-table, negligible next to the attention matmuls (under torch.compile it fuses
-into the rotation), and a KV cache only has to say where its tokens are.
+`rope` computes its cos/sin from the positions: a (T, head_dim/2) table, and a
+KV cache only has to say where its tokens are. It also accepts the two tables
+already computed: the GPT computes them once per forward with `rope_tables`
+(which gets them from `rope` itself, rotating the pair (1, 0)), instead of once
+per layer, for queries and keys, forward and backward (4 * n_layer times a step).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def sinusoidal_embedding(T: int, n_embd: int, base: float = 10000.0) -> torch.Te
     # <<< exercise 1.4 sinusoidal
 
 
-def rope(x: torch.Tensor, positions: torch.Tensor, base: float = 10000.0) -> torch.Tensor:
+def rope(x: torch.Tensor, positions, base: float = 10000.0) -> torch.Tensor:
     """Rotary position embedding (Su et al. 2021, eq. 15 and 34), half-split pairs.
 
     x (..., T, head_dim), head_dim even; positions (T,) integer tensor, the position of each of the T
@@ -53,26 +55,41 @@ def rope(x: torch.Tensor, positions: torch.Tensor, base: float = 10000.0) -> tor
         [x1, x2] -> [x1 cos(angle) - x2 sin(angle),  x1 sin(angle) + x2 cos(angle)]
     a rotation by +angle of every pair. Angles, cos and sin in float32 whatever x's dtype (bf16 angles
     would be off by whole radians at position 1000); the rotation runs in x's dtype and the result has
-    x's shape, dtype and device. Raises ValueError when head_dim is odd or positions is not (T,)."""
+    x's shape, dtype and device. Raises ValueError when head_dim is odd or positions is not (T,).
+    Instead of positions you may get a tuple (cos, sin) of two (T, head_dim/2) float32 tables, already
+    computed for the positions (`rope_tables`): then rotate by those (base is not used)."""
     # >>> exercise 1.4 rope
     # TODO: write this region; the docstring above states the contract. Stuck? make hint EX=1.4:rope
     raise NotImplementedError("exercise 1.4 rope")
     # <<< exercise 1.4 rope
 
 
+def rope_tables(positions: torch.Tensor, head_dim: int, base: float = 10000.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(cos, sin) of rope's angles at `positions` (T,), each (T, head_dim/2) float32, for `rope(x, (cos, sin))`.
+
+    Computed by `rope` itself, so the angle formula is written once: rotating the pair (x1, x2) = (1, 0)
+    by an angle gives (cos, sin) of that angle. The GPT calls this once per forward and hands the tables
+    to every layer; they are tiny (T x head_dim/2), the saving is the ops, not the FLOPs."""
+    unit = torch.zeros(len(positions), head_dim, device=positions.device)
+    unit[:, :head_dim // 2] = 1.0  # every pair (x1, x2) = (1, 0)
+    cos, sin = rope(unit, positions, base).chunk(2, dim=-1)  # [1 cos - 0 sin | 1 sin + 0 cos]
+    return cos.contiguous(), sin.contiguous()
+
+
 class Rotate(torch.autograd.Function):
     """`rope` with its backward written as what it is. A rotation R(m) is orthogonal and R(m)^T = R(-m),
-    so the gradient of y = R(m) x is R(-m) grad: `rope(grad, -positions)`. Autograd would instead
-    differentiate the slices, products and concatenation one by one (zero-filled buffers, extra
-    additions); the attention calls `Rotate.apply(x, positions, base)` on its queries and keys."""
+    so the gradient of y = R(m) x is R(-m) grad: `rope(grad, -positions)`, or with the tables
+    `rope(grad, (cos, -sin))` (cos is even, sin odd). Autograd would instead differentiate the slices,
+    products and concatenation one by one (zero-filled buffers, extra additions); the attention calls
+    `Rotate.apply(x, rotation, base)` on its queries and keys, rotation = positions or (cos, sin)."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, positions: torch.Tensor, base: float) -> torch.Tensor:
-        ctx.save_for_backward(positions)
-        ctx.base = base
-        return rope(x, positions, base)
+    def forward(ctx, x: torch.Tensor, rotation, base: float) -> torch.Tensor:
+        ctx.rotation, ctx.base = rotation, base  # constants (no gradient): kept as they are
+        return rope(x, rotation, base)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        (positions,) = ctx.saved_tensors
-        return rope(grad, -positions, ctx.base), None, None
+        rotation = ctx.rotation
+        inverse = (rotation[0], -rotation[1]) if isinstance(rotation, tuple) else -rotation
+        return rope(grad, inverse, ctx.base), None, None

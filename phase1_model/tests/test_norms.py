@@ -69,3 +69,27 @@ def test_norm_modules_match_torch_modules_and_parameter_free_rmsnorm_has_no_para
     torch.testing.assert_close(RMSNorm(16, eps=1e-5)(x), nn.RMSNorm(16, eps=1e-5)(x))
     assert len(list(RMSNorm(16, affine=False).parameters())) == 0
     assert LayerNorm(16, bias=False).bias is None
+
+
+@pytest.mark.commit("1.3")
+@pytest.mark.parametrize("affine", [True, False])
+def test_written_out_rmsnorm_backward_equals_torchs_rms_norm_value_and_gradients(affine):
+    # The torch path's CPU RMSNorm (RMSNormFunction, used by FastRMSNorm and the QK-/embedding norm)
+    # against torch's own F.rms_norm differentiated by autograd, and against finite differences.
+    from phase1_model.norms import FastRMSNorm, RMSNormFunction
+    x = rand(2, 5, 16).double().requires_grad_()
+    w = (rand(16, seed=1) if affine else torch.ones(16)).double().requires_grad_(affine)
+    weight = w if affine else None
+    torch.autograd.gradcheck(lambda a, b: RMSNormFunction.apply(a, b if affine else None, 1e-5), (x, w))
+    g = rand(2, 5, 16, seed=2).double()
+    ours = RMSNormFunction.apply(x, weight, 1e-5)
+    want = F.rms_norm(x, (16,), weight, 1e-5)
+    torch.testing.assert_close(ours, want)
+    grads = [x, w] if affine else [x]
+    for a, b in zip(torch.autograd.grad(ours, grads, g), torch.autograd.grad(want, grads, g)):
+        torch.testing.assert_close(a, b)
+    # the module: an nn.RMSNorm (same parameters and state_dict), same numbers in float32 to rounding
+    module, plain = FastRMSNorm(16, eps=1e-5), nn.RMSNorm(16, eps=1e-5)
+    assert isinstance(module, nn.RMSNorm) and module.state_dict().keys() == plain.state_dict().keys()
+    x32 = rand(3, 16, seed=3)
+    torch.testing.assert_close(module(x32), plain(x32))

@@ -127,6 +127,41 @@ def test_rope_scores_depend_only_on_the_relative_offset(impl, m, n, shift, seed)
     assert score(m + shift, n + shift) == pytest.approx(score(m, n), abs=1e-4)  # float32 angles
 
 
+def closed_form_tables(positions: list[int], d: int, base: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The oracle's cos and sin, (T, d/2) float32, computed in float64 with math."""
+    angles = [[p * base ** (-2 * i / d) for i in range(d // 2)] for p in positions]
+    return (torch.tensor([[math.cos(a) for a in row] for row in angles], dtype=torch.float32),
+            torch.tensor([[math.sin(a) for a in row] for row in angles], dtype=torch.float32))
+
+
+@pytest.mark.commit("1.4", "rope")
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_rope_rotates_by_precomputed_cos_and_sin_tables(impl, dtype):
+    positions = impl("phase1_model.positions")
+    x = torch.randn(2, 3, 5, 8, generator=torch.Generator().manual_seed(3)).to(dtype)
+    pos = [4, 0, 9, 2, 60]
+    # base 10.0 passed while the tables were made for 500: with tables the base must not matter
+    y = positions.rope(x, closed_form_tables(pos, 8, 500.0), 10.0)
+    assert y.shape == x.shape and y.dtype == dtype, \
+        f"rope with (cos, sin) tables must keep x's shape and dtype: got {tuple(y.shape)} {y.dtype}"
+    # float32: rounding only; bfloat16: the tables are rounded to bf16 (8 bits) before the products
+    tol = 1e-5 if dtype == torch.float32 else 2e-2
+    torch.testing.assert_close(y.double(), rope_closed_form(x.double(), pos, 500.0), atol=tol, rtol=tol,
+                               msg=lambda m: "rope(x, (cos, sin)) must rotate every pair by the given tables' "
+                                             f"angles, exactly as rope(x, positions) would\n{m}")
+
+
+@pytest.mark.commit("1.4", "rope")
+def test_rope_tables_are_the_cos_and_sin_of_each_position_times_its_frequency(impl):
+    positions = impl("phase1_model.positions")
+    pos = [0, 1, 7, 100, 3]
+    cos, sin = positions.rope_tables(torch.tensor(pos), 8, 100.0)  # made by rotating (1, 0) with your rope
+    want_cos, want_sin = closed_form_tables(pos, 8, 100.0)
+    assert cos.dtype == sin.dtype == torch.float32 and cos.shape == sin.shape == (5, 4)
+    torch.testing.assert_close(cos, want_cos, atol=1e-5, rtol=1e-5)  # float32 angles and cos/sin
+    torch.testing.assert_close(sin, want_sin, atol=1e-5, rtol=1e-5)
+
+
 @pytest.mark.commit("1.4", "rope")
 def test_attention_with_rope_is_invariant_to_shifting_every_position(impl, monkeypatch):
     # Scores depend on offsets only and values carry no position, so the same tokens at positions
@@ -154,4 +189,17 @@ def test_rotate_backward_is_the_rotation_by_the_opposite_angle():
     g = torch.randn(2, 3, 6, 8, dtype=torch.float64)
     ours, = torch.autograd.grad(Rotate.apply(x, pos, 10000.0), x, g)
     plain, = torch.autograd.grad(rope(x, pos), x, g)
+    torch.testing.assert_close(ours, plain)
+
+
+@pytest.mark.commit("1.4")
+def test_rotate_backward_with_tables_is_the_rotation_by_the_opposite_angle():
+    from phase1_model.positions import Rotate, rope
+    tables = closed_form_tables([0, 1, 2, 30, 4, 5], 8, 10000.0)
+    tables = tuple(t.double() for t in tables)
+    x = torch.randn(2, 3, 6, 8, dtype=torch.float64, requires_grad=True)
+    torch.autograd.gradcheck(lambda t: Rotate.apply(t, tables, 10000.0), (x,))  # against finite differences
+    g = torch.randn(2, 3, 6, 8, dtype=torch.float64)
+    ours, = torch.autograd.grad(Rotate.apply(x, tables, 10000.0), x, g)
+    plain, = torch.autograd.grad(rope(x, tables), x, g)
     torch.testing.assert_close(ours, plain)
