@@ -52,10 +52,29 @@ def test_adamw_matches_torch_adamw_in_float64_over_200_steps_on_a_gpt(impl):
 
 
 @pytest.mark.commit("3.1", "adam_foreach")
-@pytest.mark.parametrize("cls, decay", [("AdamW", 0.1), ("Adam", 0.01)])
-def test_foreach_path_matches_torch_foreach_in_float64_over_200_steps(impl, cls, decay):
+@pytest.mark.parametrize("cls, lineage, decay", [("AdamW", "gpt2", 0.1), ("Adam", "llama", 0.01)])
+def test_foreach_path_matches_torch_foreach_in_float64_over_200_steps(impl, cls, lineage, decay):
+    # Adam (L2 decay) on llama, as for adam_update: on gpt2 the key third of the QKV bias gets gradients
+    # of ~1e-20 (pure round-off), which Adam's 1/sqrt(v) blows up, so a correct textbook op order
+    # drifted 1e-2 from torch there (checkpoints_exercises/phase3/alt_adam_foreach_textbook.py)
     adam = impl("phase3_optim.adam")
-    assert run_against_torch(adam, cls, "gpt2", STEPS, True, decay, torch.float64) < F64_BOUND
+    assert run_against_torch(adam, cls, lineage, STEPS, True, decay, torch.float64) < F64_BOUND
+
+
+@pytest.mark.commit("3.1", "adam_foreach")
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_foreach_path_never_modifies_the_gradients(impl, decoupled):
+    """The docstring's promise: grads (the p.grad tensors) are read, never written — L2 decay must go
+    through a new list, not an in-place add into p.grad (the caller may clip, log or reuse them)."""
+    adam = impl("phase3_optim.adam")
+    g = torch.Generator().manual_seed(5)
+    params = [torch.randn(4, 3, generator=g, dtype=torch.float64) for _ in range(3)]
+    grads = [torch.randn(4, 3, generator=g, dtype=torch.float64) for _ in range(3)]
+    before = [x.clone() for x in grads]
+    adam.adam_foreach(params, grads, [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params],
+                      [1, 1, 1], lr=1e-2, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.1, decoupled=decoupled)
+    for i, (a, b) in enumerate(zip(grads, before)):
+        assert torch.equal(a, b), f"grads[{i}] changed: add the L2 term into a new list (torch._foreach_add)"
 
 
 @pytest.mark.commit("3.1", "adam_foreach")
