@@ -26,6 +26,16 @@ def test_cosine_hits_max_mid_and_min_at_closed_form_points(impl):
 
 
 @pytest.mark.commit("2.3", "warmup_cosine")
+@pytest.mark.parametrize("warmup", [0, 7, 20])
+def test_cosine_is_min_lr_at_total_steps_and_after_even_when_warmup_fills_the_run(impl, warmup):
+    # the docstring's "min_lr at total_steps (min_lr after)", including warmup_steps == total_steps,
+    # where no decay step exists and total_steps must not return max_lr
+    s = impl("phase2_training.schedule")
+    for step in (20, 21, 40):
+        assert s.warmup_cosine(step, 1.0, warmup, 20, min_lr=0.1) == pytest.approx(0.1), (warmup, step)
+
+
+@pytest.mark.commit("2.3", "warmup_cosine")
 def test_cosine_without_warmup_starts_at_max_and_decreases(impl):
     s = impl("phase2_training.schedule")
     lrs = [s.warmup_cosine(t, 1.0, 0, 50) for t in range(51)]
