@@ -53,18 +53,9 @@ class Adam(GroupStepOptimizer):
                         foreach=foreach, fused=fused)
         super().__init__(params, defaults)
 
-    def group_step(self, group: dict) -> None:
-        adam_step([group], self.state)
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        """GroupStepOptimizer.step, but all groups at once: the fused path then makes ONE compiled call per step."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        adam_step(self.param_groups, self.state)
-        return loss
+    def step_groups(self, groups: list[dict]) -> None:
+        """All groups at once: the fused path then makes ONE compiled call per step."""
+        adam_step(groups, self.state)
 
     def describe(self) -> str:
         """The update path, for a trainer's log line: e.g. 'AdamW (ours, fused: torch.compile)'."""
@@ -89,11 +80,6 @@ def adam_path(group: dict) -> str:
     if foreach is None:
         foreach = len({p.device for p in group["params"]}) <= 1
     return "foreach" if foreach else "per-tensor"
-
-
-def adam_group_step(group: dict, state: dict) -> None:
-    """One Adam(W) step for every parameter of one param group."""
-    adam_step([group], state)
 
 
 def adam_step(groups: list[dict], state: dict) -> None:

@@ -23,10 +23,15 @@ import torch
 
 class GroupStepOptimizer(torch.optim.Optimizer):
     """The `step()` every optimizer of this phase shares: run the closure (if any) with gradients
-    on, then update one param group at a time. A subclass only says how a group is updated."""
+    on, then update the param groups. A subclass says how a group is updated (`group_step`), or,
+    to update several groups in one call (Adam's fused path), how a list of groups is (`step_groups`)."""
 
     def group_step(self, group: dict) -> None:
         raise NotImplementedError
+
+    def step_groups(self, groups: list[dict]) -> None:
+        for group in groups:
+            self.group_step(group)
 
     def describe(self) -> str:
         """Which optimizer and update path runs, for a trainer's log line (Adam and Muon say more)."""
@@ -38,8 +43,7 @@ class GroupStepOptimizer(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            self.group_step(group)
+        self.step_groups(self.param_groups)
         return loss
 
 

@@ -76,7 +76,12 @@ class RMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(ndim)) if affine else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return rms_norm(x, self.weight, torch.finfo(x.dtype).eps if self.eps is None else self.eps)
+        return rms_norm(x, self.weight, eps_for(x, self.eps))
+
+
+def eps_for(x: torch.Tensor, eps: float | None) -> float:
+    """eps, or with eps=None the input dtype's machine epsilon (what F.rms_norm and nn.RMSNorm use)."""
+    return torch.finfo(x.dtype).eps if eps is None else eps
 
 
 class RMSNormFunction(torch.autograd.Function):
@@ -120,7 +125,7 @@ class FastRMSNorm(nn.RMSNorm):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not _use_written_out_backward(x):
             return super().forward(x)
-        return RMSNormFunction.apply(x, self.weight, torch.finfo(x.dtype).eps if self.eps is None else self.eps)
+        return RMSNormFunction.apply(x, self.weight, eps_for(x, self.eps))
 
 
 # The classes that play the role of a norm: torch's (the torch path) and ours (the manual path).
@@ -148,5 +153,5 @@ def unit_rms_norm(ndim: int, manual: bool):
 
 def _fused_unit_rms_norm(x: torch.Tensor) -> torch.Tensor:
     if _use_written_out_backward(x):
-        return RMSNormFunction.apply(x, None, torch.finfo(x.dtype).eps)
+        return RMSNormFunction.apply(x, None, eps_for(x, None))
     return F.rms_norm(x, (x.size(-1),))

@@ -40,7 +40,7 @@ from collections.abc import Callable
 
 import torch
 
-from phase3_optim.adam import adam_group_step, adam_path, adam_step
+from phase3_optim.adam import adam_path, adam_step
 from phase3_optim.fused import compiled_or_eager, resolve_fused
 from phase3_optim.sgd import GroupStepOptimizer
 
@@ -248,24 +248,12 @@ class MuonAdamW(GroupStepOptimizer):
             filled.append({**base, **g})
         super().__init__(filled, {})
 
-    def group_step(self, group: dict) -> None:
-        if group["use_muon"]:
-            muon_group_step(group, self.state)
-        else:
-            adam_group_step(group, self.state)
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        """GroupStepOptimizer.step, but the AdamW groups all at once (one compiled call on the fused path)."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
+    def step_groups(self, groups: list[dict]) -> None:
+        """Each Muon group, then the AdamW groups all at once (one compiled call on the fused path)."""
+        for group in groups:
             if group["use_muon"]:
                 muon_group_step(group, self.state)
-        adam_step([g for g in self.param_groups if not g["use_muon"]], self.state)
-        return loss
+        adam_step([g for g in groups if not g["use_muon"]], self.state)
 
     def describe(self) -> str:
         """For a trainer's log line, e.g.
